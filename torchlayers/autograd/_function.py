@@ -1,0 +1,57 @@
+"""Shared machinery for the ``*Function`` classes.
+
+Every operation is written once, as a ``torch.autograd.Function`` with ``forward``,
+``setup_context``, ``backward`` and ``jvp``. Two facts of PyTorch shape this module:
+
+* TorchDynamo refuses to trace a Function that defines ``jvp`` ("Unsupported custom jvp").
+  :func:`dispatcher` therefore builds, for each Function, a twin that is the same class body
+  without ``jvp``, and returns an ``apply`` that calls the twin while ``torch.compile`` traces
+  and the full Function (forward-mode AD included) in eager mode.
+* Half-precision inputs are computed in float32 ("opmath", as ATen's kernels do) and rounded
+  once at the end, so results match ``torch.nn`` at the dtype's own tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.autograd import Function
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+_NOT_COPIED = ("jvp", "__dict__", "__weakref__")
+
+
+def without_jvp(cls: type[Function]) -> type[Function]:
+    """The same Function without its ``jvp``: what Dynamo can trace."""
+    body = {key: value for key, value in vars(cls).items() if key not in _NOT_COPIED}
+    body["__qualname__"] = f"{cls.__qualname__}ForCompile"
+    return type(f"{cls.__name__}ForCompile", (Function,), body)
+
+
+def dispatcher(cls: type[Function]) -> Callable:
+    """``cls.apply``, routed to :func:`without_jvp`'s twin while Dynamo traces.
+
+    (A closure, because Dynamo can neither read extra attributes of a Function class nor
+    hash one as a dict key.)
+    """
+    eager_apply = cls.apply
+    compiled_apply = without_jvp(cls).apply
+
+    def apply(*args):
+        if torch.compiler.is_compiling():
+            return compiled_apply(*args)
+        return eager_apply(*args)
+
+    apply.__name__ = apply.__qualname__ = f"{cls.__name__}.apply"
+    return apply
+
+
+def opmath(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor in the dtype its arithmetic is done in: float32 for float16/bfloat16."""
+    return tensor.float() if tensor.dtype in _LOW_PRECISION else tensor
+
+
+def unbroadcast(grad: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    """Sum a broadcast gradient back to ``shape``: d/dx of a broadcast copy is a sum."""
+    return grad if grad.shape == shape else grad.sum_to_size(shape)

@@ -1,0 +1,117 @@
+"""Affine layers: the linear score ``Wx + b`` and maxout ``max_p(W_p x + b_p)``.
+
+Both cache the input and the weight (what ``x Wᵀ`` needs for its two gradients, the same
+tensors ``torch.nn.Linear`` keeps) and compute their forward with the fused ``addmm`` of
+``torch.nn.functional.linear``. Gradients are matrix products over the flattened batch, so
+no Jacobian is ever formed.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.autograd import Function
+from torch.nn.functional import linear as _fused_linear
+
+
+def _linear_backward(ctx, grad_output, input, weight, needs_bias):
+    """Gradients of ``y = x Wᵀ + b`` for inputs of shape ``(*, in)``."""
+    needs_input, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    grad_input = grad_weight = grad_bias = None
+    if needs_input:
+        grad_input = grad_output.matmul(weight)  # dy/dx = W
+    if needs_weight or needs_bias:
+        grad_rows = grad_output.reshape(-1, grad_output.shape[-1])
+        if needs_weight:
+            grad_weight = grad_rows.t().mm(input.reshape(-1, input.shape[-1]))  # dy/dW = x (outer)
+        if needs_bias:
+            grad_bias = grad_rows.sum(0)  # dy/db = 1, summed over the batch
+    return grad_input, grad_weight, grad_bias
+
+
+def _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent):
+    """d(x Wᵀ + b) = dx Wᵀ + x dWᵀ + db."""
+    tangent = None
+    for term in (
+        None if input_tangent is None else input_tangent.matmul(weight.t()),
+        None if weight_tangent is None else input.matmul(weight_tangent.t()),
+        bias_tangent,
+    ):
+        if term is not None:
+            tangent = term if tangent is None else tangent + term
+    return tangent
+
+
+class LinearFunction(Function):
+    """y = x Wᵀ + b, the lecture's linear score function."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, weight, bias):
+        return _fused_linear(input, weight, bias)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, weight, _bias = inputs
+        needs_input, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(input if needs_weight else None, weight if needs_input else None)
+        ctx.save_for_forward(input, weight)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, weight = ctx.saved_tensors
+        needs_bias = ctx.needs_input_grad[2]
+        return _linear_backward(ctx, grad_output, input, weight, needs_bias)
+
+    @staticmethod
+    def jvp(ctx, input_tangent, weight_tangent, bias_tangent):
+        input, weight = ctx.saved_tensors
+        return _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
+
+
+class MaxoutFunction(Function):
+    """max over p of (x W_pᵀ + b_p): ``pieces`` linear maps, piece-major rows of ``weight``.
+
+    Returns the maximum and, marked non-differentiable, the index of the winning piece
+    (the first on ties, as ``torch.max``), which backward uses to route the gradient.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, weight, bias, pieces):
+        scores = _fused_linear(input, weight, bias)
+        scores = scores.reshape(*scores.shape[:-1], pieces, -1)
+        output, winner = scores.max(dim=-2)
+        return output, winner
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, weight, _bias, pieces = inputs
+        ctx.pieces = pieces
+        winner = output[1]
+        ctx.mark_non_differentiable(winner)
+        ctx.save_for_backward(input, weight, winner)
+        ctx.save_for_forward(input, weight, winner)
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_winner):
+        input, weight, winner = ctx.saved_tensors
+        # d max_p(s_p)/ds_q = 1[q is the winning piece]: scatter the gradient into its slot
+        grad_scores = torch.zeros(
+            (*grad_output.shape[:-1], ctx.pieces, grad_output.shape[-1]),
+            dtype=grad_output.dtype,
+            device=grad_output.device,
+        ).scatter(-2, winner.unsqueeze(-2), grad_output.unsqueeze(-2))
+        grad_scores = grad_scores.reshape(*grad_output.shape[:-1], -1)
+        grads = _linear_backward(ctx, grad_scores, input, weight, ctx.needs_input_grad[2])
+        return (*grads, None)
+
+    @staticmethod
+    def jvp(ctx, input_tangent, weight_tangent, bias_tangent, _pieces):
+        input, weight, winner = ctx.saved_tensors
+        tangent = _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
+        tangent = tangent.reshape(*tangent.shape[:-1], ctx.pieces, -1)
+        if tangent.dim() != winner.dim() + 1:  # only the bias moved: broadcast it over the batch
+            tangent = tangent.expand(*winner.shape[:-1], *tangent.shape[-2:])
+        return tangent.gather(-2, winner.unsqueeze(-2)).squeeze(-2), None

@@ -1,0 +1,1 @@
+"""Models built only from torchlayers operations."""

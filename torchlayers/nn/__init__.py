@@ -1,0 +1,21 @@
+"""Drop-in modules: named, constructed and serialised exactly as their ``torch.nn`` twins."""
+
+from torchlayers.nn.activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh
+from torchlayers.nn.graph import AddConstant, MulConstant
+from torchlayers.nn.linear import Linear, Maxout
+from torchlayers.nn.loss import *  # noqa: F403  (losses, issue 3)
+from torchlayers.nn.loss import __all__ as _loss_all
+
+__all__ = [
+    "ELU",
+    "AddConstant",
+    "LeakyReLU",
+    "Linear",
+    "Maxout",
+    "MulConstant",
+    "PReLU",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    *_loss_all,
+]

@@ -1,0 +1,3 @@
+"""Loss modules (filled in by the losses work)."""
+
+__all__: list[str] = []
