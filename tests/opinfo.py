@@ -61,6 +61,9 @@ class OpInfo:
     dtypes: tuple[torch.dtype, ...] = FLOAT_DTYPES
     # Generic tests to skip for this op, each with the reason.
     skips: dict[str, str] = field(default_factory=dict)
+    # (args, kwargs) of a sample -> positional arguments of ``function.apply``; None: the
+    # functional's signature with defaults filled in (the core Functions' forward signatures).
+    function_args: Callable[[tuple, dict], tuple] | None = None
 
 
 @dataclass
@@ -73,6 +76,8 @@ class ModuleInfo:
     # reference(module, *inputs): native-ops result for modules without a torch.nn twin.
     reference: Callable | None = None
     skips: dict[str, str] = field(default_factory=dict)
+    # functional(module, *inputs): the same computation through torchlayers.functional.
+    functional: Callable | None = None
 
 
 # --- sample makers --------------------------------------------------------------------------
@@ -254,7 +259,7 @@ OPS: list[OpInfo] = [
         special_kwargs=({}, {"alpha": 0.5}),
         supports_inplace=True,
     ),
-    OpInfo("prelu", F.prelu, TF.prelu, A.PReLUFunction, prelu_samples),
+    OpInfo("prelu", F.prelu, TF.prelu, A.PReLUFunction, prelu_samples, autocast_output="low"),
 ]
 
 
@@ -268,19 +273,37 @@ MODULES: list[ModuleInfo] = [
         torch.nn.Linear,
         [{"in_features": 3, "out_features": 5}, {"in_features": 3, "out_features": 5, "bias": False}],
         _features,
+        functional=lambda m, x: F.linear(x, m.weight, m.bias),
     ),
-    ModuleInfo(tnn.Sigmoid, torch.nn.Sigmoid, [{}], _features),
-    ModuleInfo(tnn.Tanh, torch.nn.Tanh, [{}], _features),
-    ModuleInfo(tnn.ReLU, torch.nn.ReLU, [{}, {"inplace": True}], _features),
+    ModuleInfo(tnn.Sigmoid, torch.nn.Sigmoid, [{}], _features, functional=lambda m, x: F.sigmoid(x)),
+    ModuleInfo(tnn.Tanh, torch.nn.Tanh, [{}], _features, functional=lambda m, x: F.tanh(x)),
+    ModuleInfo(
+        tnn.ReLU,
+        torch.nn.ReLU,
+        [{}, {"inplace": True}],
+        _features,
+        functional=lambda m, x: F.relu(x, m.inplace),
+    ),
     ModuleInfo(
         tnn.LeakyReLU,
         torch.nn.LeakyReLU,
         [{}, {"negative_slope": 0.1}, {"negative_slope": 0.2, "inplace": True}],
         _features,
+        functional=lambda m, x: F.leaky_relu(x, m.negative_slope, m.inplace),
     ),
-    ModuleInfo(tnn.ELU, torch.nn.ELU, [{}, {"alpha": 0.5}, {"alpha": 2.0, "inplace": True}], _features),
     ModuleInfo(
-        tnn.PReLU, torch.nn.PReLU, [{}, {"num_parameters": 3}, {"num_parameters": 3, "init": 0.1}], _features
+        tnn.ELU,
+        torch.nn.ELU,
+        [{}, {"alpha": 0.5}, {"alpha": 2.0, "inplace": True}],
+        _features,
+        functional=lambda m, x: F.elu(x, m.alpha, m.inplace),
+    ),
+    ModuleInfo(
+        tnn.PReLU,
+        torch.nn.PReLU,
+        [{}, {"num_parameters": 3}, {"num_parameters": 3, "init": 0.1}],
+        _features,
+        functional=lambda m, x: F.prelu(x, m.weight),
     ),
     ModuleInfo(
         tnn.Maxout,
@@ -291,6 +314,7 @@ MODULES: list[ModuleInfo] = [
         ],
         _features,
         reference=lambda m, x: maxout_reference_max(x, m.weight, m.bias, m.pieces),
+        functional=lambda m, x: F.maxout(x, m.weight, m.bias, m.pieces),
     ),
     ModuleInfo(
         tnn.MulConstant,
@@ -298,6 +322,7 @@ MODULES: list[ModuleInfo] = [
         [{"constant_scalar": 2.5}, {"constant_scalar": -1, "inplace": True}],
         _features,
         reference=lambda m, x: _mul_constant_ref(x, m.constant_scalar, m.inplace),
+        functional=lambda m, x: F.mul_constant(x, m.constant_scalar, m.inplace),
     ),
     ModuleInfo(
         tnn.AddConstant,
@@ -305,13 +330,12 @@ MODULES: list[ModuleInfo] = [
         [{"constant_scalar": 2.5}, {"constant_scalar": -1, "inplace": True}],
         _features,
         reference=lambda m, x: _add_constant_ref(x, m.constant_scalar, m.inplace),
+        functional=lambda m, x: F.add_constant(x, m.constant_scalar, m.inplace),
     ),
 ]
 
-# Loss entries live in tests/opinfo_losses.py (when present) and are appended here.
-try:
-    from tests.opinfo_losses import LOSS_MODULES, LOSS_OPS
-except ImportError:  # pragma: no cover - the losses registry not written yet
-    LOSS_OPS, LOSS_MODULES = [], []
+# Loss entries live in tests/opinfo_losses.py and are appended here.
+from tests.opinfo_losses import LOSS_MODULES, LOSS_OPS  # noqa: E402  (needs the classes above)
+
 OPS = OPS + LOSS_OPS
 MODULES = MODULES + LOSS_MODULES

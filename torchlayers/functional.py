@@ -6,9 +6,11 @@ exception types as torch), applies autocast's casting rule, and calls ``Function
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import torch
 from torch import Tensor
+from torch.nn import _reduction as _Reduction
 
 from torchlayers.autograd import (
     AddConstantFunction,
@@ -27,6 +29,18 @@ from torchlayers.autograd import (
     TanhFunction,
 )
 from torchlayers.autograd._function import dispatcher
+from torchlayers.autograd.loss import (  # losses (issue 3)
+    BCELossFunction,
+    L2RegularizationFunction,
+    LogSoftmaxFunction,
+    MSELossFunction,
+    MultiMarginLossFunction,
+    NLLLossFunction,
+    SoftmaxFunction,
+    SoftTargetNLLLossFunction,
+    class_dim_of,
+    target_weights,
+)
 
 __all__ = [
     "add",
@@ -73,8 +87,17 @@ def _check_number(name: str, value, argument: str) -> None:
         raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
 
 
+def _check_inplace(input: Tensor, inplace: bool) -> None:
+    """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
+    if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation; "
+            "call it out of place (inplace=False) or on a copy of the tensor."
+        )
+
+
 def _autocast_low_precision(*tensors):
-    """Autocast's rule for matmul-like ops: cast float32 (not float64) to the autocast dtype."""
+    """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64."""
     if not tensors or tensors[0].device.type not in ("cpu", "cuda", "xpu", "mps"):
         return tensors
     device_type = tensors[0].device.type
@@ -121,6 +144,7 @@ def mul_constant(input: Tensor, constant_scalar: float, inplace: bool = False) -
     """``constant_scalar * input``. See :class:`~torchlayers.nn.MulConstant`."""
     _check_tensor("mul_constant", input)
     _check_number("mul_constant", constant_scalar, "constant_scalar")
+    _check_inplace(input, inplace)
     return _apply_mul_constant(input, constant_scalar, inplace)
 
 
@@ -128,6 +152,7 @@ def add_constant(input: Tensor, constant_scalar: float, inplace: bool = False) -
     """``constant_scalar + input``. See :class:`~torchlayers.nn.AddConstant`."""
     _check_tensor("add_constant", input)
     _check_number("add_constant", constant_scalar, "constant_scalar")
+    _check_inplace(input, inplace)
     return _apply_add_constant(input, constant_scalar, inplace)
 
 
@@ -193,6 +218,7 @@ def tanh(input: Tensor) -> Tensor:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(0, x)``. See :class:`~torchlayers.nn.ReLU`."""
     _check_tensor("relu", input)
+    _check_inplace(input, inplace)
     return _apply_relu(input, inplace)
 
 
@@ -200,6 +226,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """``max(negative_slope * x, x)``. See :class:`~torchlayers.nn.LeakyReLU`."""
     _check_tensor("leaky_relu", input)
     _check_number("leaky_relu", negative_slope, "negative_slope")
+    _check_inplace(input, inplace)
     return _apply_leaky_relu(input, negative_slope, inplace)
 
 
@@ -207,6 +234,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x if x > 0 else alpha * (eˣ - 1)``. See :class:`~torchlayers.nn.ELU`."""
     _check_tensor("elu", input)
     _check_number("elu", alpha, "alpha")
+    _check_inplace(input, inplace)
     return _apply_elu(input, alpha, inplace)
 
 
@@ -224,7 +252,380 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"prelu(): PReLU with {weight.numel()} parameters got an input with {channels} "
             f"channels in dim 1; use num_parameters=1 or num_parameters={channels}."
         )
+    input, weight = _autocast_low_precision(input, weight)  # prelu is on autocast's low-precision list
     return _apply_prelu(input, weight)
 
 
 # ---- losses (issue 3): below this line ----------------------------------------------------
+
+__all__ += [
+    "binary_cross_entropy",
+    "cross_entropy",
+    "l2_regularization",
+    "log_softmax",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
+    "softmax",
+]
+
+_apply_binary_cross_entropy = dispatcher(BCELossFunction)
+_apply_l2_regularization = dispatcher(L2RegularizationFunction)
+_apply_log_softmax = dispatcher(LogSoftmaxFunction)
+_apply_mse_loss = dispatcher(MSELossFunction)
+_apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
+_apply_nll_loss = dispatcher(NLLLossFunction)
+_apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
+_apply_softmax = dispatcher(SoftmaxFunction)
+
+# Each wrapper checks its arguments where torch does (same exception types), applies autocast's
+# rule for losses (float16/bfloat16 computed in float32 on CPU and CUDA) and calls the Functions
+# of torchlayers/autograd/loss.py. cross_entropy = nll_loss(log_softmax(input)), as in torch.
+
+
+def _reduction_mode(size_average, reduce, reduction: str) -> str:
+    """The reduction after torch's handling of the legacy ``size_average``/``reduce`` flags."""
+    if size_average is not None or reduce is not None:
+        reduction = _Reduction.legacy_get_string(size_average, reduce)  # warns, as torch does
+    _Reduction.get_enum(reduction)  # ValueError: "... is not a valid value for reduction"
+    return "mean" if reduction == "elementwise_mean" else reduction
+
+
+def _autocast_loss(*tensors):
+    """Autocast's rule for losses: every torch loss here is on the float32 list of both CPU and
+    CUDA autocast (and cross_entropy's parts, log_softmax and nll_loss, on CUDA's), so float16
+    and bfloat16 tensors are computed in float32; float64 stays float64."""
+    device_type = next(t.device.type for t in tensors if isinstance(t, Tensor))
+    if device_type not in ("cpu", "cuda") or not torch.is_autocast_enabled(device_type):
+        return tensors
+    return tuple(
+        t.float() if isinstance(t, Tensor) and t.dtype in (torch.float16, torch.bfloat16) else t
+        for t in tensors
+    )
+
+
+def _can_inspect_values() -> bool:
+    """Value checks read the data: skipped while torch.compile traces or a torch.func transform
+    (vmap) runs, where Python cannot branch on tensor values."""
+    return not torch.compiler.is_compiling() and torch._C._functorch.peek_interpreter_stack() is None
+
+
+def _check_values(valid: Tensor, error: type[Exception], message) -> None:
+    """Raise ``error(message())`` unless every element of ``valid`` is true. On CUDA the check is
+    asynchronous (no host sync, as torch's kernels assert on the device)."""
+    if not _can_inspect_values():
+        return
+    if valid.device.type == "cuda":
+        torch._assert_async(valid.all(), message())
+    elif not bool(valid.all()):
+        raise error(message())
+
+
+def _check_no_weight_grad(name: str, weight: Tensor | None) -> None:
+    if weight is not None and weight.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{name}' is not differentiable with respect to argument 'weight'. "
+            "This input cannot have requires_grad True."
+        )
+
+
+def _check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_classes: int) -> None:
+    if weight is None:
+        return
+    _check_tensor(name, weight, "weight")
+    if weight.dim() != 1 or weight.numel() != n_classes:
+        raise RuntimeError(
+            f"{name}: weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"{name}: expected weight of dtype {input.dtype} (the input's), but got {weight.dtype}"
+        )
+
+
+def _check_class_target(name: str, input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
+    """Shape, dtype and range checks of a class-index target; returns it as int64."""
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() != 1 and (target.shape[0] if target.dim() else 0) != input.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.dim() else 0})."
+        )
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise RuntimeError(f"{name}: expected target dtype to be Long or Byte, but got {target.dtype}")
+    expected = input.shape[:1] + input.shape[2:] if input.dim() > 1 else None
+    if (expected is None and target.numel() != 1) or (expected is not None and target.shape != expected):
+        want = "() or (1,)" if expected is None else str(tuple(expected))
+        raise RuntimeError(
+            f"{name}: expected a target of shape {want} for an input of shape {tuple(input.shape)} "
+            f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
+        )
+    target = target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
+    n_classes = input.shape[0 if input.dim() == 1 else 1]
+
+    def out_of_bounds():
+        bad = ((target < 0) | (target >= n_classes)) & (target != ignore_index)
+        return f"Target {target[bad].flatten()[0].item()} is out of bounds."
+
+    in_range = (target >= 0) & (target < n_classes)
+    _check_values(in_range | (target == ignore_index), IndexError, out_of_bounds)
+    return target
+
+
+def _softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if input.dim() in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``. See :class:`~torchlayers.nn.Softmax`."""
+    _check_tensor("softmax", input)
+    dim = _softmax_dim("softmax", input, dim, _stacklevel)
+    input = input.to(dtype) if dtype is not None else _autocast_float32(input)
+    return _apply_softmax(input, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``x - log(sum(exp(x)))`` along ``dim``. See :class:`~torchlayers.nn.LogSoftmax`."""
+    _check_tensor("log_softmax", input)
+    dim = _softmax_dim("log_softmax", input, dim, _stacklevel)
+    input = input.to(dtype) if dtype is not None else _autocast_float32(input)
+    return _apply_log_softmax(input, dim)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices. See :class:`~torchlayers.nn.NLLLoss`."""
+    _check_tensor("nll_loss", input)
+    _check_tensor("nll_loss", target, "target")
+    reduction = _reduction_mode(size_average, reduce, reduction)
+    input, weight = _autocast_loss(input, weight)
+    target = _check_class_target("nll_loss", input, target, ignore_index)
+    _check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
+    _check_no_weight_grad("nll_loss", weight)
+    return _apply_nll_loss(input, target, weight, reduction, ignore_index)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross entropy of class indices or class probabilities.
+    See :class:`~torchlayers.nn.CrossEntropyLoss`."""
+    _check_tensor("cross_entropy", input)
+    _check_tensor("cross_entropy", target, "target")
+    reduction = _reduction_mode(size_average, reduce, reduction)
+    input, target, weight = _autocast_loss(input, target, weight)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
+    target = _check_class_target("cross_entropy", input, target, ignore_index)
+    class_dim = class_dim_of(input)
+    _check_class_weight("cross_entropy", weight, input, input.shape[class_dim])
+    _check_no_weight_grad("cross_entropy", weight)
+    log_probs = _apply_log_softmax(input, class_dim)
+    if label_smoothing <= 0:
+        return _apply_nll_loss(log_probs, target, weight, reduction, ignore_index)
+    smoothed, total_weight = smoothed_class_target(log_probs, target, weight, ignore_index, label_smoothing)
+    return _apply_soft_target_nll_loss(log_probs, smoothed, weight, 0.0, reduction, total_weight)
+
+
+def smoothed_class_target(log_probs, target, weight, ignore_index: int, label_smoothing: float):
+    """Label smoothing of class indices as one soft target: (q, Σ w_y).
+
+    q = (1 - ε) onehot(y) + ε/C on the positions that count (0 where ignored), and 'mean'
+    divides by Σ w_y over them, as nll_loss does: torch's (1 - ε) nll + (ε/C) Σ_c -w_c log p_c.
+    The target is an integer tensor, so q carries no gradient.
+    """
+    class_dim = class_dim_of(log_probs)
+    safe_target, target_weight = target_weights(target, weight, ignore_index, log_probs.dtype)
+    index = safe_target.reshape(1) if class_dim == 0 else safe_target.unsqueeze(1)
+    onehot = torch.zeros_like(log_probs, requires_grad=False).scatter(class_dim, index, 1.0)
+    smoothed = onehot * (1 - label_smoothing) + label_smoothing / log_probs.shape[class_dim]
+    counted = (target != ignore_index).reshape(index.shape)
+    return torch.where(counted, smoothed, 0), target_weight.sum()
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing):
+    if not target.is_floating_point():
+        raise RuntimeError(
+            f"Expected floating point type for target with class probabilities, got {target.dtype}"
+        )
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if input.dim() == 0:
+        raise IndexError(
+            "cross_entropy(): a 0-dimensional input has no class dimension; expected (C,) or (N, C, ...)"
+        )
+    class_dim = class_dim_of(input)
+    if weight is not None:
+        _check_tensor("cross_entropy", weight, "weight")
+        if weight.dim() != 1 or weight.numel() != input.shape[class_dim]:
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {input.shape[class_dim]} "
+                f"classes or no classes but got weight tensor of shape: {list(weight.shape)}"
+            )
+    log_probs = _apply_log_softmax(input, class_dim)
+    return _apply_soft_target_nll_loss(log_probs, target, weight, max(label_smoothing, 0.0), reduction, None)
+
+
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean squared error (optionally weighted per element). See :class:`~torchlayers.nn.MSELoss`."""
+    _check_tensor("mse_loss", input)
+    _check_tensor("mse_loss", target, "target")
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    reduction = _reduction_mode(size_average, reduce, reduction)
+    torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
+    if weight is not None and weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    if weight is None:  # torch's weighted mse_loss is Python arithmetic, which autocast leaves alone
+        input, target = _autocast_loss(input, target)
+    if not (input.is_floating_point() or target.is_floating_point()):
+        raise NotImplementedError(
+            f"mse_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
+        )
+    return _apply_mse_loss(input, target, weight, reduction)
+
+
+_BCE_AUTOCAST_MESSAGE = (
+    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast (and so "
+    "are torchlayers.functional.binary_cross_entropy and torchlayers.nn.BCELoss).\n"
+    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+    "In this case, combine the two layers using torch.nn.functional.binary_cross_entropy_with_logits\n"
+    "or torch.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
+    "safe to autocast."
+)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross entropy of probabilities. See :class:`~torchlayers.nn.BCELoss`."""
+    _check_tensor("binary_cross_entropy", input)
+    _check_tensor("binary_cross_entropy", target, "target")
+    reduction = _reduction_mode(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
+            "is deprecated. Please ensure they have the same size."
+        )
+    if input.device.type == "cuda" and torch.is_autocast_enabled("cuda"):
+        raise RuntimeError(_BCE_AUTOCAST_MESSAGE)  # torch's CUDA autocast bans it, on any dtype
+    input, target, weight = _autocast_loss(input, target, weight)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: found target of dtype {target.dtype} but expected {input.dtype} "
+            "(the input's dtype)"
+        )
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f"binary_cross_entropy(): expected a floating point input, got {input.dtype}"
+        )
+    if weight is not None:
+        _check_tensor("binary_cross_entropy", weight, "weight")
+        weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
+        _check_no_weight_grad("binary_cross_entropy", weight)
+    for name, tensor in (("input", input), ("target", target)):
+        _check_values(
+            (tensor >= 0) & (tensor <= 1),  # False for NaN too
+            RuntimeError,
+            lambda name=name: f"all elements of {name} should be between 0 and 1",
+        )
+    return _apply_binary_cross_entropy(input, target, weight, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge loss (the multi-class SVM). See :class:`~torchlayers.nn.MultiMarginLoss`."""
+    _check_tensor("multi_margin_loss", input)
+    _check_tensor("multi_margin_loss", target, "target")
+    reduction = _reduction_mode(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    input, weight = _autocast_loss(input, weight)
+    n_classes = input.shape[-1] if input.dim() else 1
+    if input.dim() > 2 or n_classes == 0:
+        raise RuntimeError(
+            "multi_margin_loss: expected a non-empty vector (C,) or matrix (N, C) of class scores, "
+            f"but got shape {tuple(input.shape)}"
+        )
+    n_samples = input.shape[0] if input.dim() == 2 else 1
+    batched_target = target.dim() == 1 and target.numel() == n_samples
+    if not (batched_target or (input.dim() < 2 and target.dim() == 0)):
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+            f"samples (batch size). Expected target size [{n_samples}], but got {list(target.shape)}. "
+            f"Input has shape {list(input.shape)}."
+        )
+    if target.dtype != torch.int64:
+        raise RuntimeError(f"multi_margin_loss: expected a target of dtype torch.int64, got {target.dtype}")
+    if weight is not None:
+        if weight.numel() != n_classes:
+            raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
+        if weight.dtype != input.dtype:
+            raise RuntimeError(
+                f"multi_margin_loss: expected weight of dtype {input.dtype} (the input's), got {weight.dtype}"
+            )
+        _check_no_weight_grad("multi_margin_loss", weight)
+    _check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
+    return _apply_multi_margin_loss(input, target, int(p), margin, weight, reduction)
+
+
+def l2_regularization(*tensors: Tensor, weight: float) -> Tensor:
+    """``weight * Σ ‖t‖²`` over the tensors. See :class:`~torchlayers.nn.L2Regularization`."""
+    _check_number("l2_regularization", weight, "weight")
+    if not tensors:
+        raise ValueError("l2_regularization() needs at least one tensor to regularise")
+    for tensor in tensors:
+        _check_tensor("l2_regularization", tensor, "tensors")
+    return _apply_l2_regularization(weight, *tensors)

@@ -55,3 +55,14 @@ def opmath(tensor: torch.Tensor) -> torch.Tensor:
 def unbroadcast(grad: torch.Tensor, shape: torch.Size) -> torch.Tensor:
     """Sum a broadcast gradient back to ``shape``: d/dx of a broadcast copy is a sum."""
     return grad if grad.shape == shape else grad.sum_to_size(shape)
+
+
+def updated_in_place(tangent: torch.Tensor) -> torch.Tensor:
+    """``tangent``, marked as updated in place by the ``jvp`` of a Function that dirtied its input.
+
+    Autograd checks, by version counter, that such a ``jvp`` updated the input's tangent in
+    place. An in-place op on a vmapped (batched) tangent does not bump the counter autograd
+    reads (torch 2.14), and ``d(c + x) = dx`` changes no value at all, so bump it here.
+    """
+    torch.autograd.graph.increment_version(tangent)
+    return tangent

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath
+from torchlayers.autograd._function import opmath, updated_in_place
 
 
 def _sigmoid_grad(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
@@ -41,11 +41,12 @@ def _leaky_relu_grad(grad, saved, negative_slope):
 
 def _elu_grad(grad, saved, alpha, saved_is_output):
     # d/dx ELU(x) = 1 if x > 0 else α eˣ (α at the kink); after an in-place forward the
-    # output y = α(eˣ - 1) gives α eˣ = y + α.
+    # output y = α(eˣ - 1) gives α eˣ = y + α. Selecting on ``x <= 0`` passes the gradient
+    # through at NaN, as the definition in ATen's elu_backward (``x <= 0 ? … : grad``) does.
     g = opmath(grad)
     s = opmath(saved)
     negative_side = g * (s + alpha) if saved_is_output else g * alpha * torch.exp(s)
-    return torch.where(s > 0, g, negative_side).to(grad.dtype)
+    return torch.where(s <= 0, negative_side, g).to(grad.dtype)
 
 
 def _inplace_error(name: str, parameter: str) -> RuntimeError:
@@ -145,7 +146,7 @@ class ReLUFunction(Function):
     def jvp(ctx, input_tangent, _):
         (output,) = ctx.saved_tensors
         if ctx.inplace:  # the tangent of a dirtied input is updated in place too
-            return input_tangent.masked_fill_(output <= 0, 0)
+            return updated_in_place(input_tangent.masked_fill_(output <= 0, 0))
         return _relu_grad(input_tangent, output)
 
 
@@ -186,7 +187,7 @@ class LeakyReLUFunction(Function):
     def jvp(ctx, input_tangent, _slope, _inplace):
         (saved,) = ctx.saved_tensors
         tangent = _leaky_relu_grad(input_tangent, saved, ctx.negative_slope)
-        return input_tangent.copy_(tangent) if ctx.inplace else tangent
+        return updated_in_place(input_tangent.copy_(tangent)) if ctx.inplace else tangent
 
 
 class ELUFunction(Function):
@@ -226,7 +227,7 @@ class ELUFunction(Function):
     def jvp(ctx, input_tangent, _alpha, _inplace):
         (saved,) = ctx.saved_tensors
         tangent = _elu_grad(input_tangent, saved, ctx.alpha, ctx.inplace)
-        return input_tangent.copy_(tangent) if ctx.inplace else tangent
+        return updated_in_place(input_tangent.copy_(tangent)) if ctx.inplace else tangent
 
 
 def _prelu_weight_view(weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
@@ -262,9 +263,11 @@ class PReLUFunction(Function):
             # d/dx = 1 if x > 0 else w (w at the kink)
             grad_input = torch.where(positive, grad_output, w * grad_output)
         if ctx.needs_input_grad[1]:
-            # d/dw = 0 if x > 0 else x, summed over every position that shares the weight
-            per_element = torch.where(positive, 0, opmath(input) * opmath(grad_output))
-            grad_weight = per_element.sum_to_size(w.shape).reshape(weight.shape).to(weight.dtype)
+            # d/dw = 0 if x > 0 else x, summed over every position that shares the weight.
+            # Each product is rounded to the input's dtype before the sum, as ATen's prelu
+            # backward does, so half-precision results match torch's to the last bit.
+            per_element = torch.where(positive, 0, input * grad_output)
+            grad_weight = per_element.sum_to_size(w.shape).reshape(weight.shape)
         return grad_input, grad_weight
 
     @staticmethod

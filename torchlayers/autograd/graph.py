@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath, unbroadcast
+from torchlayers.autograd._function import opmath, unbroadcast, updated_in_place
 
 
 class AddFunction(Function):
@@ -115,7 +115,7 @@ class MulConstantFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, _constant, _inplace):
         if ctx.inplace:
-            return input_tangent.mul_(ctx.constant_scalar)
+            return updated_in_place(input_tangent.mul_(ctx.constant_scalar))
         return input_tangent * ctx.constant_scalar
 
 
@@ -146,7 +146,8 @@ class AddConstantFunction(Function):
 
     @staticmethod
     def jvp(ctx, input_tangent, _constant, _inplace):
-        return input_tangent if ctx.inplace else input_tangent.clone()
+        # d(c + x) = dx: the same values, as a new tensor unless the input was updated in place
+        return updated_in_place(input_tangent) if ctx.inplace else input_tangent.clone()
 
 
 class ExpFunction(Function):

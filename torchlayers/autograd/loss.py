@@ -1,3 +1,632 @@
-"""Loss functions (filled in by the losses work)."""
+"""Losses and the softmax: the cost functions of the lecture's classic models.
 
-__all__: list[str] = []
+Six Functions, each one formula, composed the way ``torch.nn.functional`` composes them:
+
+* ``LogSoftmaxFunction`` / ``SoftmaxFunction``: log pᵢ = zᵢ - log Σⱼ e^{zⱼ} (log-sum-exp, never
+  ``log(softmax)``) and pᵢ = e^{zᵢ} / Σⱼ e^{zⱼ}.
+* ``NLLLossFunction``: ℓ = -w_y log p_y for class-index targets (``weight``, ``ignore_index``),
+  a gather forward and a scatter backward, so it never touches the other C - 1 classes.
+  ``cross_entropy(z, y) = nll_loss(log_softmax(z), y)``: backward of the pair is
+  softmax(z) - onehot(y), the lecture's softmax-classifier gradient.
+* ``SoftTargetNLLLossFunction``: ℓ = -Σ_c w_c q_c log p_c for a probability target q (label
+  smoothing folded in as q ← (1 - ε) q + ε/C); cross entropy with class probabilities, and with
+  label smoothing of class indices (q = (1 - ε) onehot(y) + ε/C, built by the functional).
+* ``MSELossFunction``, ``BCELossFunction``, ``MultiMarginLossFunction``: squared error, the
+  logistic-regression cost and the multi-class SVM hinge loss.
+* ``L2RegularizationFunction``: λ Σ ‖W‖², the lecture's regulariser.
+
+Every backward is written from the derivative, in differentiable torch ops evaluated from saved
+*inputs* (or the Function's own output), so double backward works; the reduction is undone by
+:func:`_per_position_grad` (d mean / dℓᵢ = 1/Z). Half-precision inputs are computed in float32
+and rounded once, as ATen's loss kernels accumulate.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.autograd import Function
+
+from torchlayers.autograd._function import opmath, unbroadcast
+
+__all__ = [
+    "BCELossFunction",
+    "L2RegularizationFunction",
+    "LogSoftmaxFunction",
+    "MSELossFunction",
+    "MultiMarginLossFunction",
+    "NLLLossFunction",
+    "SoftTargetNLLLossFunction",
+    "SoftmaxFunction",
+]
+
+# torch.nn.BCELoss clamps each log at -100 so that a prediction of exactly 0 or 1 costs 100,
+# not inf; its backward divides by max(x (1 - x), 1e-12) for the same reason.
+_BCE_LOG_FLOOR = -100.0
+_BCE_EPSILON = 1e-12
+
+
+def _opmath_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype arithmetic on ``dtype`` is done in: float32 for float16/bfloat16."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+
+def _reduce(per_position: torch.Tensor, reduction: str, normaliser) -> torch.Tensor:
+    """'none': ℓ itself; 'sum': Σ ℓ; 'mean': Σ ℓ / Z (Z a number or a 0-dim tensor)."""
+    if reduction == "none":
+        return per_position
+    total = per_position.sum()
+    return total if reduction == "sum" else total / normaliser
+
+
+def _per_position_grad(grad: torch.Tensor, reduction: str, normaliser, shape) -> torch.Tensor:
+    """The incoming gradient at every position: d Σℓ/dℓᵢ = 1, d (Σℓ / Z)/dℓᵢ = 1/Z."""
+    if reduction == "none":
+        return grad
+    if reduction == "mean":
+        grad = grad / normaliser
+    return grad.expand(shape)
+
+
+def _sum_tangents(*terms):
+    """The sum of the tangent terms that exist (``None`` where an input had no tangent)."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+# --- softmax ---------------------------------------------------------------------------------
+
+
+def _log_softmax_grad(grad: torch.Tensor, output: torch.Tensor, dim: int) -> torch.Tensor:
+    # d/dz_j log softmax(z)_i = δ_ij - softmax(z)_j   ⇒   g - softmax(z) Σᵢ gᵢ
+    g = opmath(grad)
+    return (g - torch.exp(opmath(output)) * g.sum(dim, keepdim=True)).to(grad.dtype)
+
+
+def _softmax_grad(grad: torch.Tensor, output: torch.Tensor, dim: int) -> torch.Tensor:
+    # d/dz_j softmax(z)_i = pᵢ (δ_ij - p_j)   ⇒   p ⊙ (g - Σᵢ gᵢ pᵢ)
+    g, p = opmath(grad), opmath(output)
+    return (p * (g - (g * p).sum(dim, keepdim=True))).to(grad.dtype)
+
+
+class LogSoftmaxFunction(Function):
+    """log softmax(z)ᵢ = zᵢ - log Σⱼ e^{zⱼ} along ``dim``. Caches its output (p = e^{output})."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, dim):
+        return torch.log_softmax(input, dim)  # z - max(z) - log Σ e^{z - max(z)}: never overflows
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dim = inputs[1]
+        ctx.save_for_backward(output)
+        ctx.save_for_forward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = _log_softmax_grad(grad_output, output, ctx.dim)
+        return grad_input, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _dim):
+        (output,) = ctx.saved_tensors
+        # d log softmax(z)ᵢ = dzᵢ - Σⱼ softmax(z)ⱼ dzⱼ (the Jacobian is not symmetric)
+        t = opmath(input_tangent)
+        return (t - (torch.exp(opmath(output)) * t).sum(ctx.dim, keepdim=True)).to(input_tangent.dtype)
+
+
+class SoftmaxFunction(Function):
+    """softmax(z)ᵢ = e^{zᵢ} / Σⱼ e^{zⱼ} along ``dim``. Caches its output."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, dim):
+        return torch.softmax(input, dim)  # e^{z - max(z)} / Σ e^{z - max(z)}
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dim = inputs[1]
+        ctx.save_for_backward(output)
+        ctx.save_for_forward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = _softmax_grad(grad_output, output, ctx.dim)
+        return grad_input, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _dim):
+        (output,) = ctx.saved_tensors
+        return _softmax_grad(input_tangent, output, ctx.dim)  # the Jacobian is symmetric
+
+
+# --- negative log-likelihood -----------------------------------------------------------------
+
+
+def class_dim_of(input: torch.Tensor) -> int:
+    """The class dimension: 0 for an unbatched ``(C,)`` input, else 1 (``(N, C, d1, ...)``)."""
+    return 0 if input.dim() == 1 else 1
+
+
+def target_weights(target: torch.Tensor, weight, ignore_index: int, dtype: torch.dtype):
+    """(target with ignored entries replaced by class 0, w_{y} per position, 0 where ignored)."""
+    ignored = target == ignore_index
+    safe_target = target.masked_fill(ignored, 0)  # any valid class: its weight is zeroed below
+    if weight is None:
+        per_position = torch.ones(target.shape, dtype=dtype, device=target.device)
+    else:
+        per_position = weight.to(dtype)[safe_target]
+    return safe_target, per_position.masked_fill(ignored, 0)
+
+
+def _class_index(safe_target: torch.Tensor, class_dim: int) -> torch.Tensor:
+    """The target as a gather/scatter index along the class dimension."""
+    return safe_target.reshape(1) if class_dim == 0 else safe_target.unsqueeze(1)
+
+
+class NLLLossFunction(Function):
+    """ℓ = -w_y x_y per position (x log-probabilities, y a class index); mean divides by Σ w_y.
+
+    Saves the integer target and the class weights: backward scatters -w_y into the target
+    slots and never reads the input.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, weight, reduction, ignore_index):
+        class_dim = class_dim_of(input)
+        safe_target, w = target_weights(target, weight, ignore_index, _opmath_dtype(input.dtype))
+        picked = input.gather(class_dim, _class_index(safe_target, class_dim)).reshape(target.shape)
+        return _reduce(-w * opmath(picked), reduction, w.sum()).to(input.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, weight, reduction, ignore_index = inputs
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.input_shape, ctx.input_dtype = input.shape, input.dtype
+        ctx.class_dim = class_dim_of(input)
+        ctx.save_for_backward(target, weight)
+        ctx.save_for_forward(target, weight)
+
+    @staticmethod
+    def _scaled_weights(ctx, grad):
+        """(gather/scatter index, -w_y · dL/dℓ per position)."""
+        target, weight = ctx.saved_tensors
+        g = opmath(grad)
+        safe_target, w = target_weights(target, weight, ctx.ignore_index, g.dtype)
+        g = _per_position_grad(g, ctx.reduction, w.sum(), target.shape)
+        # ignored positions get exactly 0, even when 'mean' divided by a total weight of 0
+        scaled = torch.where(target == ctx.ignore_index, 0, -w * g)
+        return _class_index(safe_target, ctx.class_dim), scaled
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            # d/dx_{n,c} (-w_{y_n} x_{n,y_n}) = -w_{y_n} 1[c = y_n]: scatter into the target slots
+            index, scaled = NLLLossFunction._scaled_weights(ctx, grad_output)
+            zeros = torch.zeros(ctx.input_shape, dtype=scaled.dtype, device=scaled.device)
+            grad_input = zeros.scatter(ctx.class_dim, index, scaled.reshape(index.shape))
+            grad_input = grad_input.to(ctx.input_dtype)
+        return grad_input, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
+        target, weight = ctx.saved_tensors
+        safe_target, w = target_weights(target, weight, ctx.ignore_index, _opmath_dtype(ctx.input_dtype))
+        index = _class_index(safe_target, ctx.class_dim)
+        picked = input_tangent.gather(ctx.class_dim, index).reshape(target.shape)
+        return _reduce(-w * opmath(picked), ctx.reduction, w.sum()).to(ctx.input_dtype)
+
+
+def _class_weight_view(weight, log_probs: torch.Tensor, class_dim: int):
+    """The class weights shaped to broadcast along the class dimension of ``log_probs``."""
+    if weight is None:
+        return None
+    return weight.reshape((-1,) + (1,) * (log_probs.dim() - class_dim - 1))
+
+
+class SoftTargetNLLLossFunction(Function):
+    """ℓ = -Σ_c w_c q_c log p_c per position, q = (1 - ε) target + ε/C (ε = label_smoothing).
+
+    ``total_weight`` is what 'mean' divides by: ``None`` for the number of positions (torch's
+    probability targets), or a 0-dim tensor Σ w_y (label-smoothed class indices, consistent
+    with ``nll_loss``). Differentiable in the log-probabilities, the target and the weights.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(log_probs, target, weight, label_smoothing, reduction, total_weight):
+        class_dim = class_dim_of(log_probs)
+        dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
+        q = _smoothed(target.to(dtype), label_smoothing, log_probs.shape[class_dim])
+        w = _class_weight_view(weight, log_probs, class_dim)
+        weighted = q * log_probs.to(dtype) if w is None else w.to(dtype) * q * log_probs.to(dtype)
+        normaliser = _soft_normaliser(log_probs, class_dim, total_weight)
+        out_dtype = torch.promote_types(log_probs.dtype, target.dtype)
+        return _reduce(-weighted.sum(class_dim), reduction, normaliser).to(out_dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        log_probs, target, weight, label_smoothing, reduction, total_weight = inputs
+        ctx.label_smoothing, ctx.reduction = label_smoothing, reduction
+        ctx.class_dim = class_dim_of(log_probs)
+        ctx.dtypes = (log_probs.dtype, target.dtype, None if weight is None else weight.dtype)
+        ctx.normaliser = _soft_normaliser(log_probs, ctx.class_dim, None)
+        # log p is needed only for the target's and the weights' gradients.
+        needs_log_probs = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
+        ctx.save_for_backward(log_probs if needs_log_probs else None, target, weight, total_weight)
+        ctx.save_for_forward(log_probs, target, weight, total_weight)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        log_probs, target, weight, total_weight = ctx.saved_tensors
+        class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
+        dtype = _opmath_dtype(torch.promote_types(grad_output.dtype, target.dtype))
+        normaliser = ctx.normaliser if total_weight is None else total_weight
+        positions = target.shape[:class_dim] + target.shape[class_dim + 1 :]
+        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, normaliser, positions)
+        g = g.unsqueeze(class_dim)
+        w = _class_weight_view(weight, target, class_dim)
+        gw = g if w is None else g * w.to(dtype)
+        grad_log_probs = grad_target = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            # d/d log p_c = -w_c q_c
+            q = _smoothed(target.to(dtype), smoothing, target.shape[class_dim])
+            grad_log_probs = -gw * q
+            if total_weight is not None:  # ignored class-index rows (q = 0) get exactly 0, as in nll_loss
+                grad_log_probs = torch.where(q == 0, 0, grad_log_probs)
+            grad_log_probs = grad_log_probs.to(ctx.dtypes[0])
+        if ctx.needs_input_grad[1]:
+            # d/d target_c = -(1 - ε) w_c log p_c
+            grad_target = (-(1 - smoothing) * gw * log_probs.to(dtype)).to(ctx.dtypes[1])
+        if ctx.needs_input_grad[2]:
+            # d/dw_c = -Σ_positions q_c log p_c
+            q = _smoothed(target.to(dtype), smoothing, target.shape[class_dim])
+            per_class = -g * q * log_probs.to(dtype)
+            grad_weight = per_class.sum_to_size(w.shape).reshape(weight.shape).to(ctx.dtypes[2])
+        return grad_log_probs, grad_target, grad_weight, None, None, None
+
+    @staticmethod
+    def jvp(ctx, log_probs_tangent, target_tangent, weight_tangent, _smoothing, _reduction, _total):
+        log_probs, target, weight, total_weight = ctx.saved_tensors
+        class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
+        dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
+        n_classes = log_probs.shape[class_dim]
+        logp = log_probs.to(dtype)
+        q = _smoothed(target.to(dtype), smoothing, n_classes)
+        w = _class_weight_view(weight, log_probs, class_dim)
+        w = None if w is None else w.to(dtype)
+
+        def weighted(term):
+            return term if w is None else w * term
+
+        # d(-w q log p) = -w (q d log p + (1 - ε) dq log p) - dw q log p
+        tangent = _sum_tangents(
+            None if log_probs_tangent is None else weighted(q * log_probs_tangent.to(dtype)),
+            None if target_tangent is None else weighted((1 - smoothing) * target_tangent.to(dtype) * logp),
+            None
+            if weight_tangent is None
+            else _class_weight_view(weight_tangent, log_probs, class_dim).to(dtype) * q * logp,
+        )
+        normaliser = ctx.normaliser if total_weight is None else total_weight
+        out_dtype = torch.promote_types(ctx.dtypes[0], ctx.dtypes[1])
+        return _reduce(-tangent.sum(class_dim), ctx.reduction, normaliser).to(out_dtype)
+
+
+def _smoothed(target: torch.Tensor, label_smoothing: float, n_classes: int) -> torch.Tensor:
+    """q = (1 - ε) target + ε/C: the target mixed with the uniform distribution."""
+    if label_smoothing <= 0:
+        return target
+    return target * (1 - label_smoothing) + label_smoothing / n_classes
+
+
+def _soft_normaliser(log_probs: torch.Tensor, class_dim: int, total_weight):
+    """What 'mean' divides by: the given Σ w_y, else the number of positions (numel / C)."""
+    if total_weight is not None:
+        return total_weight
+    n_classes = log_probs.shape[class_dim]
+    return log_probs.numel() // n_classes if n_classes else 0
+
+
+# --- regression and binary classification ----------------------------------------------------
+
+
+class MSELossFunction(Function):
+    """ℓ = w (x - y)² per position (w = 1 without a weight); mean divides by the count or Σ w.
+
+    ``input`` and ``target`` broadcast against each other; both are differentiable, and so is
+    the (optional, torch.nn.functional only) elementwise ``weight``.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, weight, reduction):
+        dtype = _opmath_dtype(_pair_dtype(input, target))
+        squared = (input.to(dtype) - target.to(dtype)).square()
+        if weight is not None:
+            squared = squared * weight.to(dtype)
+        normaliser = squared.numel() if weight is None else weight.to(dtype).sum()
+        out_dtype = _pair_dtype(input, target)
+        return _reduce(squared, reduction, normaliser).to(out_dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, weight, reduction = inputs
+        ctx.reduction = reduction
+        ctx.dtypes = (input.dtype, target.dtype, None if weight is None else weight.dtype)
+        ctx.save_for_backward(input, target, weight)
+        ctx.save_for_forward(input, target, weight)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target, weight = ctx.saved_tensors
+        dtype = opmath(grad_output).dtype
+        diff = input.to(dtype) - target.to(dtype)
+        w = None if weight is None else weight.to(dtype)
+        normaliser = diff.numel() if w is None else w.sum()
+        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, normaliser, diff.shape)
+        grad_input = grad_target = grad_weight = None
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            # d/dx w (x - y)² = 2 w (x - y);  d/dy = -2 w (x - y)
+            common = 2 * diff * g if w is None else 2 * w * diff * g
+            if ctx.needs_input_grad[0]:
+                grad_input = unbroadcast(common, input.shape).to(ctx.dtypes[0])
+            if ctx.needs_input_grad[1]:
+                grad_target = unbroadcast(-common, target.shape).to(ctx.dtypes[1])
+        if ctx.needs_input_grad[2]:
+            squared = diff.square()
+            if ctx.reduction == "mean":
+                # d/dwᵢ Σ w (x - y)² / Σ w = ((xᵢ - yᵢ)² - L) / Σ w
+                squared = squared - (w * squared).sum() / w.sum()
+            grad_weight = unbroadcast(squared * g, weight.shape).to(ctx.dtypes[2])
+        return grad_input, grad_target, grad_weight, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, target_tangent, weight_tangent, _reduction):
+        input, target, weight = ctx.saved_tensors
+        out_dtype = _pair_dtype(input, target)
+        dtype = _opmath_dtype(out_dtype)
+        diff = input.to(dtype) - target.to(dtype)
+        w = None if weight is None else weight.to(dtype)
+        # d w (x - y)² = 2 w (x - y)(dx - dy) + dw (x - y)²
+        d_diff = _sum_tangents(
+            None if input_tangent is None else input_tangent.to(dtype),
+            None if target_tangent is None else -target_tangent.to(dtype),
+        )
+        tangent = None if d_diff is None else 2 * diff * d_diff
+        if tangent is not None and w is not None:
+            tangent = w * tangent
+        if weight_tangent is not None:
+            tangent = _sum_tangents(tangent, weight_tangent.to(dtype) * diff.square())
+        tangent = tangent.expand(diff.shape)
+        if ctx.reduction == "mean" and w is not None:
+            # d (A / B) = (dA - L dB) / B with L = A / B, B = Σ w
+            loss = (w * diff.square()).sum() / w.sum()
+            d_total = weight_tangent.to(dtype).sum() if weight_tangent is not None else 0
+            return ((tangent.sum() - loss * d_total) / w.sum()).to(out_dtype)
+        normaliser = diff.numel() if w is None else w.sum()
+        return _reduce(tangent, ctx.reduction, normaliser).to(out_dtype)
+
+
+def _bce_logs(x: torch.Tensor):
+    """(max(log x, -100), max(log(1 - x), -100)): torch.nn.BCELoss's clamped logarithms."""
+    return torch.log(x).clamp_min(_BCE_LOG_FLOOR), torch.log1p(-x).clamp_min(_BCE_LOG_FLOOR)
+
+
+class BCELossFunction(Function):
+    """ℓ = -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 (the lecture's
+    logistic-regression cost). Differentiable in the prediction x and the target y."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, weight, reduction):
+        x, y = opmath(input), opmath(target)
+        log_x, log_1mx = _bce_logs(x)
+        loss = -(y * log_x + (1 - y) * log_1mx)
+        if weight is not None:
+            loss = loss * weight.to(x.dtype)
+        return _reduce(loss, reduction, loss.numel()).to(input.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, weight, reduction = inputs
+        ctx.reduction = reduction
+        ctx.save_for_backward(input, target, weight)
+        ctx.save_for_forward(input, target, weight)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target, weight = ctx.saved_tensors
+        x, y = opmath(input), opmath(target)
+        g = _per_position_grad(opmath(grad_output), ctx.reduction, input.numel(), input.shape)
+        if weight is not None:
+            g = g * weight.to(x.dtype)
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = (g * _bce_input_slope(x, y)).to(input.dtype)
+        if ctx.needs_input_grad[1]:
+            grad_target = (g * _bce_target_slope(x)).to(target.dtype)
+        return grad_input, grad_target, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, target_tangent, _weight, _reduction):
+        input, target, weight = ctx.saved_tensors
+        x, y = opmath(input), opmath(target)
+        tangent = _sum_tangents(
+            None if input_tangent is None else _bce_input_slope(x, y) * opmath(input_tangent),
+            None if target_tangent is None else _bce_target_slope(x) * opmath(target_tangent),
+        )
+        if weight is not None:
+            tangent = tangent * weight.to(x.dtype)
+        return _reduce(tangent.expand(input.shape), ctx.reduction, input.numel()).to(input.dtype)
+
+
+def _bce_input_slope(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    # d/dx ℓ = (x - y) / (x (1 - x)), the denominator floored at 1e-12 as torch does
+    return (x - y) / (x * (1 - x)).clamp_min(_BCE_EPSILON)
+
+
+def _bce_target_slope(x: torch.Tensor) -> torch.Tensor:
+    # d/dy ℓ = log(1 - x) - log x, with the forward's clamped logs
+    log_x, log_1mx = _bce_logs(x)
+    return log_1mx - log_x
+
+
+# --- multi-class SVM -------------------------------------------------------------------------
+
+
+def _margins(input: torch.Tensor, target: torch.Tensor, margin: float):
+    """(z, active) for rows x of shape (N, C): z_i = margin - x_y + x_i, active = z_i > 0, i ≠ y."""
+    n_classes = input.shape[-1] if input.dim() else 1
+    x = opmath(input).reshape(-1, n_classes)
+    y = target.reshape(-1, 1)
+    z = margin - x.gather(1, y) + x
+    others = torch.arange(n_classes, device=y.device) != y
+    return z, (z > 0) & others
+
+
+class MultiMarginLossFunction(Function):
+    """The multi-class hinge loss: ℓ = w_y / C · Σ_{i≠y} max(0, margin - x_y + x_i)^p, p ∈ {1, 2}.
+
+    Saves the input and the target; backward recomputes the margins with differentiable ops
+    so that the second derivative (2 for p = 2) is right.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, p, margin, weight, reduction):
+        z, active = _margins(input, target, margin)
+        hinge = torch.where(active, z, 0)
+        if p == 2:
+            hinge = hinge * hinge
+        per_sample = hinge.sum(1) / z.shape[1]
+        if weight is not None:
+            per_sample = per_sample * weight.to(z.dtype)[target.reshape(-1)]
+        return _reduce(per_sample.reshape(target.shape), reduction, target.numel()).to(input.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, p, margin, weight, reduction = inputs
+        ctx.p, ctx.margin, ctx.reduction = p, margin, reduction
+        ctx.save_for_backward(input, target, weight)
+        ctx.save_for_forward(input, target, weight)
+
+    @staticmethod
+    def _coefficients(ctx, input, target, weight, grad):
+        """dℓ/dx_i for i ≠ y, times the incoming gradient, as an (N, C) matrix."""
+        z, active = _margins(input, target, ctx.margin)
+        g = _per_position_grad(opmath(grad), ctx.reduction, target.numel(), target.shape)
+        scale = g.reshape(-1, 1) / z.shape[1]
+        if weight is not None:
+            scale = scale * weight.to(z.dtype)[target.reshape(-1)].unsqueeze(1)
+        # d/dx_i max(0, z_i)^p = p max(0, z_i)^{p-1} for i ≠ y   (z_i = margin - x_y + x_i)
+        slope = active.to(z.dtype) if ctx.p == 1 else 2 * torch.where(active, z, 0)
+        return scale * slope
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target, weight = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            coefficients = MultiMarginLossFunction._coefficients(ctx, input, target, weight, grad_output)
+            # d/dx_y = -Σ_{i≠y} d/dx_i: the target's score pulls against every violated margin
+            pull = torch.zeros_like(coefficients).scatter(
+                1, target.reshape(-1, 1), coefficients.sum(1, keepdim=True)
+            )
+            grad_input = (coefficients - pull).reshape(input.shape).to(input.dtype)
+        return grad_input, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _target, _p, _margin, _weight, _reduction):
+        input, target, weight = ctx.saved_tensors
+        # the coefficients at an incoming gradient of 1 (per sample for 'none')
+        shape = target.shape if ctx.reduction == "none" else ()
+        one = torch.ones(shape, dtype=opmath(input).dtype, device=input.device)
+        coefficients = MultiMarginLossFunction._coefficients(ctx, input, target, weight, one)
+        t = opmath(input_tangent).reshape(coefficients.shape)
+        # dℓ = Σ_{i≠y} cᵢ (dxᵢ - dx_y)
+        per_sample = (coefficients * (t - t.gather(1, target.reshape(-1, 1)))).sum(1)
+        if ctx.reduction == "none":
+            return per_sample.reshape(target.shape).to(input.dtype)
+        return per_sample.sum().to(input.dtype)
+
+
+# --- regularisation --------------------------------------------------------------------------
+
+
+class L2RegularizationFunction(Function):
+    """R = λ Σ_W ‖W‖² = λ Σ_W Σ_ij W_ij², over any number of tensors."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(weight, *tensors):
+        dtype = _result_dtype(tensors)
+        total = sum(opmath(t).square().sum() for t in tensors)
+        return (weight * total).to(dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.weight = inputs[0]
+        ctx.save_for_backward(*inputs[1:])
+        ctx.save_for_forward(*inputs[1:])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        tensors = ctx.saved_tensors
+        grads = []
+        for i, t in enumerate(tensors):
+            grad = None
+            if ctx.needs_input_grad[i + 1]:
+                # d/dW λ ‖W‖² = 2 λ W
+                grad = (2 * ctx.weight * opmath(grad_output) * opmath(t)).to(t.dtype)
+            grads.append(grad)
+        return (None, *grads)
+
+    @staticmethod
+    def jvp(ctx, _weight_tangent, *tangents):
+        tensors = ctx.saved_tensors
+        # dR = 2 λ Σ ⟨W, dW⟩
+        total = _sum_tangents(
+            *(
+                None if dt is None else (opmath(t) * opmath(dt)).sum()
+                for t, dt in zip(tensors, tangents, strict=True)
+            )
+        )
+        return (2 * ctx.weight * total).to(_result_dtype(tensors))
+
+
+def _pair_dtype(input: torch.Tensor, target: torch.Tensor) -> torch.dtype:
+    """``torch.result_type(input, target)``. Dynamo cannot trace ``result_type`` (it returns a
+    dtype), so a compiled graph uses ``promote_types``, which differs only when a 0-d tensor
+    meets a higher-dimensional one of another dtype of the same kind."""
+    if torch.compiler.is_compiling():
+        return torch.promote_types(input.dtype, target.dtype)
+    return torch.result_type(input, target)
+
+
+def _result_dtype(tensors) -> torch.dtype:
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    return dtype

@@ -1,1 +1,6 @@
 """Models built only from torchlayers operations."""
+
+from torchlayers.models.mlp import MLP, Dropout
+from torchlayers.models.registry import ACTIVATIONS, create_activation, register_activation
+
+__all__ = ["ACTIVATIONS", "MLP", "Dropout", "create_activation", "register_activation"]

@@ -1,0 +1,70 @@
+"""What a benchmark run measures: device, sizes and repeat counts, with per-device defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class Config:
+    device: torch.device
+    quick: bool = False
+    # Timed rounds per comparison (each round times every candidate once, in rotating order).
+    rounds: int = 15
+    # Each timed block repeats the call until it lasts at least this long.
+    min_block_s: float = 0.02
+    # "small" is bound by Python and launch overhead, "large" by memory bandwidth.
+    small_shape: tuple[int, int] = (64, 256)
+    large_numel: int = 4 * 2**20
+    # Linear and Maxout at "large": (rows, features), square weight; compute bound.
+    linear_large: tuple[int, int] = (1024, 1024)
+    mlp_sizes: tuple[int, ...] = (3072, 1024, 1024, 10)
+    mlp_batch: int = 512
+    mlp_rounds: int = 10
+    compile: bool = True
+    autocast_dtypes: tuple[torch.dtype, ...] = field(default=(torch.float32, torch.bfloat16))
+
+    @classmethod
+    def for_device(cls, device: torch.device, quick: bool = False) -> Config:
+        if quick:
+            return cls(
+                device=device,
+                quick=True,
+                rounds=3,
+                min_block_s=0.001,
+                small_shape=(8, 16),
+                large_numel=2**14,
+                linear_large=(32, 64),
+                mlp_sizes=(48, 32, 32, 10),
+                mlp_batch=16,
+                mlp_rounds=2,
+                compile=False,
+            )
+        if device.type == "cuda":
+            return cls(
+                device=device,
+                rounds=31,
+                min_block_s=0.01,
+                large_numel=64 * 2**20,
+                linear_large=(65536, 1024),
+                mlp_rounds=31,
+            )
+        return cls(device=device)
+
+    def as_dict(self) -> dict:
+        return {
+            "device": str(self.device),
+            "quick": self.quick,
+            "rounds": self.rounds,
+            "min_block_s": self.min_block_s,
+            "small_shape": list(self.small_shape),
+            "large_numel": self.large_numel,
+            "linear_large": list(self.linear_large),
+            "mlp_sizes": list(self.mlp_sizes),
+            "mlp_batch": self.mlp_batch,
+            "mlp_rounds": self.mlp_rounds,
+            "compile": self.compile,
+            "autocast_dtypes": [str(dtype).removeprefix("torch.") for dtype in self.autocast_dtypes],
+        }

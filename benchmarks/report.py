@@ -1,0 +1,343 @@
+"""Run metadata, the per-run JSON file, and ``RESULTS.md`` regenerated from the latest runs.
+
+``python -m benchmarks.report`` rewrites ``RESULTS.md`` from the JSON files already in
+``benchmarks/results/`` (the latest full run per device type) without measuring anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+from benchmarks.config import Config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = PACKAGE_DIR / "results"
+MARKDOWN = PACKAGE_DIR / "RESULTS.md"
+
+# The issue's targets: ratio = torchlayers / torch.nn in the same run.
+MLP_EAGER_TARGET = {"cpu": 1.05, "cuda": 1.10}
+MLP_COMPILED_TARGET = 1.02
+MEMORY_TARGET = 1.00
+LARGE_THROUGHPUT_TARGET = 0.9
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(config: Config) -> dict:
+    device = config.device
+    info = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "device_type": device.type,
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_interop_threads": torch.get_num_interop_threads(),
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
+    }
+    if device.type == "cuda":
+        properties = torch.cuda.get_device_properties(device)
+        info["device_memory_bytes"] = properties.total_memory
+        info["tf32_matmul"] = torch.backends.cuda.matmul.allow_tf32
+    return info
+
+
+def save(result: dict, directory: Path = RESULTS_DIR) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = result["environment"]["date"].replace(":", "").replace("-", "").removesuffix("+0000")
+    suffix = "-quick" if result["config"]["quick"] else ""
+    path = directory / f"{stamp}-{result['environment']['device_type']}{suffix}.json"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    return path
+
+
+def latest_results(directory: Path = RESULTS_DIR) -> list[dict]:
+    """The latest full (not ``--quick``) run per device type, CPU first."""
+    latest: dict[str, dict] = {}
+    for path in sorted(directory.glob("*.json")):
+        result = json.loads(path.read_text())
+        if result["config"]["quick"]:
+            continue
+        device_type = result["environment"]["device_type"]
+        if (
+            device_type not in latest
+            or result["environment"]["date"] >= latest[device_type]["environment"]["date"]
+        ):
+            latest[device_type] = result
+    return [latest[key] for key in sorted(latest)]
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _seconds(value: float) -> str:
+    if value >= 1e-1:
+        return f"{value:.2f} s"
+    if value >= 1e-4:
+        return f"{value * 1e3:.2f} ms"
+    return f"{value * 1e6:.1f} µs"
+
+
+def _bytes(value: int) -> str:
+    return f"{value / 2**20:.2f} MiB" if value >= 2**17 else f"{value / 2**10:.1f} KiB"
+
+
+def _pair_ratio(pair: dict | None) -> float | None:
+    if not pair or not pair.get("torch.nn"):
+        return None
+    return pair["torchlayers"] / pair["torch.nn"]
+
+
+def _met(value: float | None, goal: float, at_least: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value >= goal if at_least else value <= goal) else "**missed**"
+
+
+def _header(result: dict) -> list[str]:
+    env, config = result["environment"], result["config"]
+    lines = [
+        f"## {env['device_type'].upper()}: {env['device_name']}",
+        "",
+        f"torch {env['torch']} (CUDA {env['cuda']}), Python {env['python']}, {env['date']}; "
+        f"{env['torch_threads']} torch threads on {env['cpu_count']} logical CPUs "
+        f"(load average at start {', '.join(f'{x:.1f}' for x in env['load_average_at_start'] or [])}). "
+        f"Medians of {config['rounds']} interleaved rounds per op, {config['mlp_rounds']} per MLP "
+        f"configuration; ratios are torchlayers / torch.nn, the median of the per-round ratios "
+        f"(below 1: torchlayers is faster or smaller).",
+        "",
+    ]
+    if "ops" in result:
+        lines.append(
+            f"Copy bandwidth (float32 `copy_`, read + write): "
+            f"{result['ops']['copy_bandwidth_bytes_per_s'] / 1e9:.1f} GB/s."
+        )
+        lines.append("")
+    return lines
+
+
+def _targets(result: dict) -> list[str]:
+    device_type = result["environment"]["device_type"]
+    rows = []
+    for record in result.get("mlp", {}).get("records", []):
+        name = f"MLP train step, {record['mode']}, {record['dtype']}"
+        if "error" in record:
+            rows.append((name, "error", "", record["error"][:120]))
+            continue
+        ratio = record["step"]["ratio"]
+        if record["mode"] == "eager":
+            goal = MLP_EAGER_TARGET.get(device_type, MLP_EAGER_TARGET["cuda"])
+            rows.append((name, _ratio(ratio), f"≤ {goal:.2f}", _met(ratio, goal)))
+        else:
+            breaks = record["graph_breaks"]["torchlayers"]
+            met = _met(ratio, MLP_COMPILED_TARGET)
+            if breaks != 0:
+                met = "**missed**"
+            rows.append(
+                (
+                    name,
+                    f"{_ratio(ratio)}, {breaks} graph breaks",
+                    f"≤ {MLP_COMPILED_TARGET:.2f}, 0 breaks",
+                    met,
+                )
+            )
+        if device_type == "cuda" and "cuda_peak_bytes" in record:
+            memory = _pair_ratio(record["cuda_peak_bytes"])
+            rows.append((f"{name}: peak memory", _ratio(memory), "≤ 1.00", _met(memory, MEMORY_TARGET)))
+        elif "saved_bytes" in record:
+            memory = _pair_ratio(record["saved_bytes"])
+            rows.append(
+                (
+                    f"{name}: saved-for-backward bytes (peak-memory proxy)",
+                    _ratio(memory),
+                    "≤ 1.00",
+                    _met(memory, MEMORY_TARGET),
+                )
+            )
+    for record in result.get("ops", {}).get("records", []):
+        if record["size"] != "large" or record["kind"] != "elementwise":
+            continue
+        throughput = 1 / record["forward_backward"]["ratio"]
+        fractions = record.get("copy_bandwidth_fraction", {}).get("forward_backward", {})
+        share = ", ".join(f"{name} {value:.0%}" for name, value in fractions.items())
+        goal_met = _met(throughput, LARGE_THROUGHPUT_TARGET, at_least=True)
+        rows.append(
+            (
+                f"{record['op']} large fwd+bwd throughput vs torch.nn (copy-bandwidth share: {share})",
+                _ratio(throughput),
+                "≥ 0.90" + ("" if device_type == "cuda" else " (target is for CUDA)"),
+                goal_met,
+            )
+        )
+    lines = ["| target | measured | goal | status |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return [*lines, ""]
+
+
+def _ops_table(result: dict) -> list[str]:
+    ops = result.get("ops")
+    if not ops:
+        return []
+    cuda = result["environment"]["device_type"] == "cuda"
+    header = (
+        "| op | size | shape | fwd | bwd | fwd+bwd | torch.nn fwd+bwd | extra per fwd+bwd "
+        "| saved bytes (ratio) "
+        + ("| CUDA peak (ratio) " if cuda else "")
+        + "| copy-bw share fwd+bwd (torchlayers / torch.nn) |"
+    )
+    lines = [
+        "### Per op (time ratios torchlayers / torch.nn)",
+        "",
+        header,
+        "|" + "---|" * (header.count("|") - 1),
+    ]
+    for record in ops["records"]:
+        both = record["forward_backward"]["seconds"]
+        extra = both["torchlayers"] - both["torch.nn"]
+        saved = record["saved_bytes"]
+        cells = [
+            record["op"],
+            record["size"],
+            "×".join(map(str, record["shape"])),
+            _ratio(record["forward"]["ratio"]),
+            _ratio(record["backward"]["ratio"]),
+            _ratio(record["forward_backward"]["ratio"]),
+            _seconds(both["torch.nn"]),
+            ("+" if extra >= 0 else "−") + _seconds(abs(extra)),
+            f"{_bytes(saved['torchlayers'])} ({_ratio(_pair_ratio(saved))})",
+        ]
+        if cuda:
+            peak = record["cuda_peak_bytes"]
+            cells.append(f"{_bytes(peak['torchlayers'])} ({_ratio(_pair_ratio(peak))})")
+        fractions = record.get("copy_bandwidth_fraction", {}).get("forward_backward")
+        cells.append(
+            f"{fractions['torchlayers']:.0%} / {fractions['torch.nn']:.0%}"
+            if fractions and record["size"] == "large"
+            else "—"
+        )
+        lines.append(f"| {' | '.join(cells)} |")
+    lines.append("")
+    if ops.get("not_in_torchlayers"):
+        lines.append(f"Not in torchlayers.nn at this run (skipped): {', '.join(ops['not_in_torchlayers'])}.")
+    if ops.get("not_benchmarked"):
+        lines.append(f"In torchlayers.nn without a benchmark spec: {', '.join(ops['not_benchmarked'])}.")
+    notes = sorted({f"{r['op']}: {note}" for r in ops["records"] for note in r["notes"]})
+    if notes:
+        lines.append("Notes: " + "; ".join(notes) + ".")
+    return [*lines, ""]
+
+
+def _mlp_table(result: dict) -> list[str]:
+    mlp = result.get("mlp")
+    if not mlp:
+        return []
+    cuda = result["environment"]["device_type"] == "cuda"
+    lines = [
+        "### MLP training step (SGD, cross-entropy)",
+        "",
+        "| mode | dtype | torchlayers | torch.nn | ratio (IQR) | "
+        + ("CUDA peak memory (ratio)" if cuda else "saved-for-backward bytes, peak-memory proxy (ratio)")
+        + " | graph breaks (torchlayers / torch.nn) | loss module |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for record in mlp["records"]:
+        if "error" in record:
+            lines.append(f"| {record['mode']} | {record['dtype']} | error: {record['error'][:200]} |||||")
+            continue
+        step = record["step"]
+        low, high = step["ratio_iqr"]["torchlayers"]
+        memory = record.get("cuda_peak_bytes") if cuda else record.get("saved_bytes")
+        memory_cell = f"{_bytes(memory['torchlayers'])} ({_ratio(_pair_ratio(memory))})" if memory else "—"
+        breaks = record.get("graph_breaks")
+        breaks_cell = "—" if breaks is None else f"{breaks['torchlayers']} / {breaks['torch.nn']}"
+        lines.append(
+            f"| {record['mode']} | {record['dtype']} | {_seconds(step['seconds']['torchlayers'])} | "
+            f"{_seconds(step['seconds']['torch.nn'])} | {step['ratio']:.3f} ({low:.3f}–{high:.3f}) | "
+            f"{memory_cell} | {breaks_cell} | "
+            f"{record['loss']['torchlayers']} |"
+        )
+    record = mlp["records"][0] if mlp["records"] else None
+    if record:
+        lines += [
+            "",
+            f"MLP {'-'.join(map(str, record['sizes']))}, batch {record['batch']}; compiled = "
+            "`torch.compile(model + loss, fullgraph=True)`, backward and optimizer step eager.",
+        ]
+    return [*lines, ""]
+
+
+def _overhead_table(result: dict) -> list[str]:
+    overhead = result.get("overhead")
+    if not overhead:
+        return []
+    lines = [
+        "### Where the small-op time goes (ReLU, forward + backward)",
+        "",
+        f"Input {'×'.join(map(str, overhead['shape']))}; each layer of the apply path timed alone, "
+        "interleaved; extra = time above native `torch.relu`.",
+        "",
+        "| call | time per fwd+bwd | extra |",
+        "|---|---|---|",
+    ]
+    native = overhead["seconds"][overhead["reference"]]
+    for name, seconds in overhead["seconds"].items():
+        lines.append(
+            f"| `{name}` | {_seconds(seconds)} | {_seconds(seconds - native) if seconds >= native else '0'} |"
+        )
+    return [*lines, ""]
+
+
+def render(results: list[dict]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m benchmarks` (see `benchmarks/__init__.py`); do not edit by hand. "
+        "Regenerate it from the JSON runs in `benchmarks/results/` with `python -m benchmarks.report`.",
+        "",
+        "On CPU, memory is the bytes of the tensors autograd saves for backward (deduplicated by "
+        "storage), a deterministic proxy for the activation part of peak memory; on CUDA it is "
+        "`torch.cuda.max_memory_allocated` above the memory allocated before the step.",
+        "",
+    ]
+    if not results:
+        lines.append("No full runs recorded yet.")
+    for result in results:
+        lines += _header(result)
+        lines += ["### Targets", "", *_targets(result)]
+        lines += _mlp_table(result)
+        lines += _ops_table(result)
+        lines += _overhead_table(result)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_markdown(directory: Path = RESULTS_DIR, output: Path = MARKDOWN) -> Path:
+    output.write_text(render(latest_results(directory)))
+    return output
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_markdown()}")

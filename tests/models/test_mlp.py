@@ -1,0 +1,306 @@
+"""``torchlayers.models.MLP``: the lecture's nestings, the activation registry, and the ``torch.nn``
+twin (``backend="torch"``) that must match the torchlayers network parameter for parameter,
+output for output and gradient for gradient."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import torchlayers.nn as tnn
+from torchlayers.models import ACTIVATIONS, MLP, Dropout
+from torchlayers.models.registry import LinearMaxout, create_activation, register_activation
+
+ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxout"]
+# The lecture's nestings: hidden activations of the 2- to 5-layer networks.
+NESTINGS = {
+    "W2 max(0, W1 x)": ["relu"],
+    "W3 max(0, W2 max(0, W1 x))": ["relu", "relu"],
+    "W4 tanh(W3 max(0, W2 max(0, W1 x)))": ["relu", "relu", "tanh"],
+    "W5 σ(W4 tanh(W3 max(0, W2 max(0, W1 x))))": ["relu", "relu", "tanh", "sigmoid"],
+}
+TORCHLAYERS_CLASS = {
+    "sigmoid": tnn.Sigmoid,
+    "tanh": tnn.Tanh,
+    "relu": tnn.ReLU,
+    "leaky_relu": tnn.LeakyReLU,
+    "prelu": tnn.PReLU,
+    "elu": tnn.ELU,
+}
+TORCH_CLASS = {
+    "sigmoid": torch.nn.Sigmoid,
+    "tanh": torch.nn.Tanh,
+    "relu": torch.nn.ReLU,
+    "leaky_relu": torch.nn.LeakyReLU,
+    "prelu": torch.nn.PReLU,
+    "elu": torch.nn.ELU,
+}
+IN, HIDDEN, OUT = 3 * 4 * 4, [16, 12], 5  # small "images" of 3 x 4 x 4
+
+
+def _twins(seed: int = 0, **kwargs) -> tuple[MLP, MLP]:
+    """The torchlayers MLP and its torch.nn twin, each built right after ``manual_seed(seed)``."""
+    kwargs = {"in_features": IN, "hidden_sizes": HIDDEN, "out_features": OUT, **kwargs}
+    torch.manual_seed(seed)
+    ours = MLP(**kwargs)
+    torch.manual_seed(seed)
+    native = MLP(**kwargs, backend="torch")
+    return ours, native
+
+
+def _kinds(model: torch.nn.Module) -> list[type]:
+    return [type(layer) for layer in model]
+
+
+def _graph_nodes(output: torch.Tensor) -> set[str]:
+    """Names of the autograd nodes that ``output`` was computed through."""
+    seen, stack = set(), [output.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack += [parent for parent, _ in node.next_functions]
+    return {type(node).__name__ for node in seen}
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATION_NAMES, ["maxout", "prelu"], ["elu", "sigmoid"]], ids=str)
+def test_same_seed_gives_identical_parameters(activation):
+    ours, native = _twins(activation=activation)
+    assert list(ours.state_dict()) == list(native.state_dict())
+    for (name, mine), (native_name, theirs) in zip(
+        ours.named_parameters(), native.named_parameters(), strict=True
+    ):
+        assert name == native_name and mine.shape == theirs.shape
+        assert torch.equal(mine, theirs), name
+    other = MLP(IN, HIDDEN, OUT, activation)  # a different draw is really different
+    assert not torch.equal(other[-1].weight, ours[-1].weight)
+
+
+@pytest.mark.parametrize("activation", [*ACTIVATION_NAMES, ["relu", "relu"], ["maxout", "tanh"]], ids=str)
+def test_outputs_and_gradients_match_the_torch_twin_in_float64(activation):
+    ours, native = _twins(activation=activation, pieces=3)
+    ours.double(), native.double()
+    images = torch.randn(7, 3, 4, 4, dtype=torch.float64)
+    upstream = torch.randn(7, OUT, dtype=torch.float64)
+    results = []
+    for model in (ours, native):
+        x = images.clone().requires_grad_()
+        scores = model(x)
+        (scores * upstream).sum().backward()
+        results.append((scores, x.grad, {name: p.grad for name, p in model.named_parameters()}))
+    (scores, input_grad, grads), (native_scores, native_input_grad, native_grads) = results
+    assert scores.shape == (7, OUT)
+    torch.testing.assert_close(scores, native_scores, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(input_grad, native_input_grad, rtol=1e-12, atol=1e-12)
+    assert grads.keys() == native_grads.keys()
+    for name, grad in grads.items():
+        assert grad is not None and grad.abs().sum() > 0, name  # every parameter learns
+        torch.testing.assert_close(grad, native_grads[name], rtol=1e-12, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+def test_torchlayers_backend_runs_only_torchlayers_functions(activation):
+    ours, native = _twins(activation=activation, dropout=0.3, input_dropout=0.1)
+    x = torch.randn(4, 3, 4, 4, requires_grad=True)
+    nodes = _graph_nodes(ours(x))
+    # the flatten of the images is a view; every computation is one of our Functions
+    assert {node for node in nodes if not node.endswith("FunctionBackward")} <= {
+        "AccumulateGrad",
+        "ViewBackward0",
+    }
+    assert "LinearFunctionBackward" in nodes and "MulFunctionBackward" in nodes  # dropout's multiply gate
+    assert not any(node.endswith("FunctionBackward") for node in _graph_nodes(native(x)))
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+def test_state_dict_loads_across_backends_strictly(activation):
+    ours, _ = _twins(seed=0, activation=activation)
+    _, native = _twins(seed=1, activation=activation)
+    x = torch.randn(5, IN)
+    assert not torch.equal(ours(x), native(x))
+    native.load_state_dict(ours.state_dict(), strict=True)
+    torch.testing.assert_close(native(x), ours(x), rtol=1e-6, atol=1e-6)
+    _, other = _twins(seed=2, activation=activation)
+    ours.load_state_dict(other.state_dict(), strict=True)  # and back, torch.nn -> torchlayers
+    torch.testing.assert_close(ours(x), other(x), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("formula", NESTINGS)
+def test_lecture_nestings_build_the_layer_sequence(formula):
+    activations = NESTINGS[formula]
+    sizes = [32] * len(activations)
+    for backend, linear, classes in (
+        ("torchlayers", tnn.Linear, TORCHLAYERS_CLASS),
+        ("torch", torch.nn.Linear, TORCH_CLASS),
+    ):
+        model = MLP(3072, sizes, 10, activations, backend=backend)
+        expected = [kind for name in activations for kind in (linear, classes[name])] + [linear]
+        assert _kinds(model) == expected
+        affine = [layer for layer in model if isinstance(layer, linear)]
+        assert [(layer.in_features, layer.out_features) for layer in affine] == list(
+            zip([3072, *sizes], [*sizes, 10], strict=True)
+        )
+        assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_the_5_layer_nesting_computes_the_lecture_formula():
+    """``W5 σ(W4 tanh(W3 max(0, W2 max(0, W1 x))))``, written out with native ops."""
+    model = MLP(IN, [9, 8, 7, 6], OUT, NESTINGS["W5 σ(W4 tanh(W3 max(0, W2 max(0, W1 x))))"]).double()
+    W = [layer for layer in model if isinstance(layer, tnn.Linear)]
+    x = torch.randn(4, IN, dtype=torch.float64)
+
+    def affine(layer, h):
+        return h @ layer.weight.T + layer.bias
+
+    by_hand = affine(
+        W[4],
+        torch.sigmoid(
+            affine(W[3], torch.tanh(affine(W[2], torch.relu(affine(W[1], torch.relu(affine(W[0], x)))))))
+        ),
+    )
+    torch.testing.assert_close(model(x), by_hand)
+
+
+def test_linear_classifier_has_one_affine_layer():
+    for backend, linear in (("torchlayers", tnn.Linear), ("torch", torch.nn.Linear)):
+        model = MLP(IN, [], OUT, backend=backend)
+        assert _kinds(model) == [linear] and model[0].weight.shape == (OUT, IN)
+
+
+def test_per_layer_activation_list():
+    model = MLP(IN, [10, 20, 30], OUT, ["leaky_relu", "prelu", "maxout"], pieces=4)
+    assert _kinds(model) == [tnn.Linear, tnn.LeakyReLU, tnn.Linear, tnn.PReLU, tnn.Maxout, tnn.Linear]
+    assert model[1].negative_slope == 0.1  # the lecture's max(0.1x, x), not torch.nn's 0.01 default
+    assert model[3].weight.shape == (20,)  # one learned slope per unit of its layer
+    maxout = model[4]
+    assert (maxout.in_features, maxout.out_features, maxout.pieces) == (20, 30, 4)
+    assert model(torch.randn(2, IN)).shape == (2, OUT)
+    native = MLP(IN, [10, 20, 30], OUT, ["leaky_relu", "prelu", "maxout"], pieces=4, backend="torch")
+    assert _kinds(native) == [
+        torch.nn.Linear,
+        torch.nn.LeakyReLU,
+        torch.nn.Linear,
+        torch.nn.PReLU,
+        LinearMaxout,
+        torch.nn.Linear,
+    ]
+    assert native[1].negative_slope == 0.1 and native[4].weight.shape == (30 * 4, 20)
+
+
+def test_maxout_layer_is_the_max_of_its_pieces():
+    model = MLP(IN, [6], OUT, "maxout", pieces=3).double()
+    x = torch.randn(5, IN, dtype=torch.float64)
+    maxout = model[0]
+    pieces = (x @ maxout.weight.T + maxout.bias).unflatten(-1, (3, 6))  # piece-major rows
+    torch.testing.assert_close(model[0](x), pieces.amax(dim=-2))
+
+
+def test_unknown_activation():
+    with pytest.raises(ValueError, match=r"unknown activation 'swish'; registered: .*relu"):
+        MLP(IN, HIDDEN, OUT, "swish")
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        MLP(IN, HIDDEN, OUT, ["relu", "gelu"], backend="torch")
+    with pytest.raises(ValueError, match="replaces the linear layer"):
+        create_activation("maxout", 8)
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match=r"backend must be one of \('torchlayers', 'torch'\), got 'jax'"):
+        MLP(IN, HIDDEN, OUT, backend="jax")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        create_activation("relu", 8, backend="numpy")
+
+
+def test_per_layer_lists_of_the_wrong_length():
+    with pytest.raises(ValueError, match="got 3 activation values for 2 hidden layers"):
+        MLP(IN, [8, 8], OUT, ["relu", "tanh", "sigmoid"])
+    with pytest.raises(ValueError, match="got 1 dropout values for 2 hidden layers"):
+        MLP(IN, [8, 8], OUT, dropout=[0.5])
+
+
+def test_a_registered_activation_is_available_by_name(monkeypatch):
+    monkeypatch.delitem(ACTIVATIONS, "softsign", raising=False)
+    register_activation(
+        "softsign", "x / (1 + |x|)", lambda n: torch.nn.Softsign(), lambda n: torch.nn.Softsign()
+    )
+    try:
+        assert _kinds(MLP(IN, [8], OUT, "softsign")) == [tnn.Linear, torch.nn.Softsign, tnn.Linear]
+        with pytest.raises(ValueError, match="already registered"):
+            register_activation("softsign", "", None, None)
+    finally:
+        ACTIVATIONS.pop("softsign", None)
+
+
+def test_dropout_layers_are_placed_after_each_activation():
+    model = MLP(IN, [8, 8, 8], OUT, "relu", dropout=[0.1, 0.0, 0.3], input_dropout=0.2)
+    assert _kinds(model) == [
+        Dropout,
+        tnn.Linear,
+        tnn.ReLU,
+        Dropout,
+        tnn.Linear,
+        tnn.ReLU,
+        tnn.Linear,
+        tnn.ReLU,
+        Dropout,
+        tnn.Linear,
+    ]
+    assert [layer.p for layer in model if isinstance(layer, Dropout)] == [0.2, 0.1, 0.3]
+    native = MLP(IN, [8, 8, 8], OUT, "relu", dropout=[0.1, 0.0, 0.3], input_dropout=0.2, backend="torch")
+    assert [type(layer) for layer in native].count(torch.nn.Dropout) == 3
+    assert Dropout not in _kinds(MLP(IN, [8], OUT, dropout=0.0))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_draws_the_mask_of_torch_nn_dropout(p):
+    x = torch.randn(64, 33, dtype=torch.float64)
+    ours, native = Dropout(p), torch.nn.Dropout(p)
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    torch.manual_seed(7)
+    y = ours(a)
+    torch.manual_seed(7)
+    expected = native(b)
+    assert torch.equal(y, expected)
+    kept = expected != 0
+    assert 0 < kept.float().mean() < 1
+    torch.testing.assert_close(y[kept], x[kept] / (1 - p))  # inverted dropout: survivors scaled up
+    upstream = torch.randn_like(x)
+    y.backward(upstream)
+    expected.backward(upstream)
+    torch.testing.assert_close(a.grad, b.grad)  # d/dx (x m / (1-p)) = m / (1-p)
+    torch.testing.assert_close(a.grad, upstream * kept / (1 - p))
+
+
+def test_dropout_is_the_identity_in_eval_mode_and_checks_p():
+    x = torch.randn(8, 5)
+    layer = Dropout(0.5).eval()
+    assert layer(x) is x
+    assert Dropout(0.0).train()(x) is x
+    assert repr(Dropout(0.25)) == "Dropout(p=0.25)"
+    for p in (-0.1, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+            Dropout(p)
+
+
+def test_mlp_with_dropout_matches_its_twin_in_train_and_eval():
+    ours, native = _twins(activation="prelu", dropout=0.4, input_dropout=0.2)
+    ours.double(), native.double()
+    x = torch.randn(6, 3, 4, 4, dtype=torch.float64)
+    torch.manual_seed(3)
+    trained = ours(x)
+    torch.manual_seed(3)
+    torch.testing.assert_close(trained, native(x), rtol=1e-12, atol=1e-12)
+    torch.manual_seed(4)
+    assert not torch.equal(ours(x), trained)  # a new mask
+    ours.eval(), native.eval()
+    torch.testing.assert_close(ours(x), native(x), rtol=1e-12, atol=1e-12)
+    assert torch.equal(ours(x), ours(x))  # deterministic in eval mode
+
+
+def test_images_are_flattened_and_vectors_pass_through():
+    model = MLP(IN, HIDDEN, OUT)
+    images = torch.randn(3, 3, 4, 4)
+    torch.testing.assert_close(model(images), model(images.flatten(1)))
+    assert model(torch.randn(1, IN)).shape == (1, OUT)
+    assert (model.in_features, model.out_features, model.backend) == (IN, OUT, "torchlayers")

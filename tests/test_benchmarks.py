@@ -1,0 +1,47 @@
+"""Smoke test of the benchmark suite: it runs end to end with minimal repeats, and its memory
+measure counts what autograd really keeps."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+import torchlayers.nn as tnn
+from benchmarks import ops, report
+from benchmarks.__main__ import main
+from benchmarks.timing import saved_tensor_bytes
+
+
+def test_quick_run_records_every_module_and_renders(tmp_path):
+    result = main(["--device", "cpu", "--quick", "--output-dir", str(tmp_path)])
+    (saved,) = tmp_path.glob("*-cpu-quick.json")
+    assert json.loads(saved.read_text())["environment"]["torch_threads"] == torch.get_num_threads()
+
+    benchmarked, _, _ = ops.discover()
+    assert {"Linear", "ReLU", "Maxout", "MulConstant"} <= set(benchmarked)
+    records = {(r["op"], r["size"]): r for r in result["ops"]["records"]}
+    assert set(records) == {(name, size) for name in benchmarked for size in ops.SIZES}
+    for record in records.values():
+        for measure in ops.MEASURES:
+            assert record[measure]["ratio"] > 0
+            assert set(record[measure]["seconds"]) == {"torchlayers", "torch.nn"}
+    # ReLU keeps its output, as torch does: the same bytes (8×16 float32) for both.
+    assert records[("ReLU", "small")]["saved_bytes"] == {"torchlayers": 8 * 16 * 4, "torch.nn": 8 * 16 * 4}
+
+    (eager_float32, *_) = result["mlp"]["records"]
+    assert eager_float32["mode"] == "eager" and eager_float32["step"]["ratio"] > 0
+    assert set(result["overhead"]["seconds"]) >= {"torchlayers.nn.ReLU()", "torch.relu"}
+
+    markdown = report.render([result])
+    assert "| ReLU | small | 8×16 |" in markdown
+    assert "MLP train step, eager, float32" in markdown
+
+
+def test_saved_tensor_bytes_counts_each_storage_once():
+    input = torch.randn(10, 3, requires_grad=True)
+    # x * x saves x twice; x.t() is a view of the same storage: one storage in all.
+    assert saved_tensor_bytes(lambda: input * input.t().t()) == 10 * 3 * 4
+    # Linear(3, 5) on a leaf input saves the input and the weight.
+    linear = tnn.Linear(3, 5)
+    assert saved_tensor_bytes(lambda: linear(input)) == (10 * 3 + 5 * 3) * 4

@@ -1,0 +1,332 @@
+"""``torchlayers.functional`` against its oracle (``OpInfo.ref``: torch.nn.functional or native
+ops): values and every gradient in each dtype, special values, in-place semantics, autocast."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import torchlayers.functional as F
+from tests._helpers import (
+    DEVICES,
+    HALF_DTYPES,
+    about,
+    assert_same_grads,
+    detached_copy,
+    grads,
+    non_leaf_like,
+    op_params,
+    skip_if_listed,
+)
+from tests.opinfo import FLOAT_DTYPES, OPS
+
+UNARY_OPS = [op for op in OPS if op.unary_elementwise]
+INPLACE_OPS = [op for op in OPS if op.supports_inplace]
+
+
+def _dtype_params():
+    return [pytest.param(dtype, id=str(dtype).removeprefix("torch.")) for dtype in FLOAT_DTYPES]
+
+
+# --- parity on random values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", _dtype_params())
+@pytest.mark.parametrize("op", op_params())
+def test_matches_reference(op, dtype, device):
+    """Output and the gradient of every tensor input equal the reference's, computed in the
+    same dtype, within assert_close's default tolerance for that dtype."""
+    skip_if_listed(op, "test_matches_reference")
+    if dtype not in op.dtypes:
+        pytest.skip(f"{op.name} does not support {dtype}")
+    for sample in op.sample_inputs(device, dtype, True):
+        with about(sample):
+            output = op.op(*sample.args, **sample.kwargs)
+            expected = op.ref(*sample.args, **sample.kwargs)
+            assert output.dtype == expected.dtype
+            assert output.shape == expected.shape
+            grad_output = torch.randn_like(expected)
+            tensors = sample.tensors()
+            actual_grads = grads(output, tensors, grad_output)
+            try:
+                torch.testing.assert_close(output, expected)
+                assert_same_grads(actual_grads, grads(expected, tensors, grad_output))
+            except AssertionError:
+                if dtype not in HALF_DTYPES:
+                    raise
+                _assert_rounded_from_float64(op, sample, output, actual_grads, grad_output)
+
+
+def _assert_rounded_from_float64(op, sample, output, actual_grads, grad_output) -> None:
+    """Where torch rounds intermediate results to float16/bfloat16 (e.g. its CPU loss kernels
+    round ``x - y`` before squaring it) and we compute in float32 and round once, the two can
+    differ by more than the dtype's tolerance. Then ours must equal the float64 oracle rounded to
+    the dtype (values at the dtype's tolerance, gradients normwise): never a different formula."""
+    wide = [
+        detached_copy(a).double().requires_grad_(a.requires_grad) if _is_float_tensor(a) else a
+        for a in sample.args
+    ]
+    wide_kwargs = {k: v.double() if _is_float_tensor(v) else v for k, v in sample.kwargs.items()}
+    truth = op.ref(*wide, **wide_kwargs)
+    torch.testing.assert_close(output, truth.to(output.dtype))
+    tensors = [a for a in wide if _is_float_tensor(a)]
+    truth_grads = grads(truth, tensors, grad_output.double())
+    assert len(actual_grads) == len(truth_grads)
+    for i, (actual, exact) in enumerate(zip(actual_grads, truth_grads, strict=True)):
+        assert (actual is None) == (exact is None), f"gradient {i}"
+        if actual is None:
+            continue
+        # Normwise: gradients such as softmax(x) - target cancel, and both torch and we round
+        # the float16 log-probabilities they start from, so an element's error scales with the
+        # largest element, not with itself.
+        rtol = {torch.float16: 1e-3, torch.bfloat16: 1.6e-2}[output.dtype]
+        scale = exact.abs().max().item() if exact.numel() else 0.0
+        torch.testing.assert_close(
+            actual.double(), exact, rtol=rtol, atol=2 * rtol * scale, msg=lambda m, i=i: f"gradient {i}: {m}"
+        )
+
+
+def _is_float_tensor(value) -> bool:
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
+def test_samples_cover_edge_shapes():
+    """The registry's unary samples include 0-d, empty and non-contiguous inputs."""
+    for op in UNARY_OPS:
+        inputs = [sample.args[0] for sample in op.sample_inputs("cpu", torch.float64, False)]
+        assert any(x.dim() == 0 for x in inputs), op.name
+        assert any(x.numel() == 0 for x in inputs), op.name
+        assert any(not x.is_contiguous() for x in inputs), op.name
+
+
+# --- special values -------------------------------------------------------------------------
+
+
+def _special_values(dtype: torch.dtype, device) -> torch.Tensor:
+    tiny = torch.finfo(dtype).tiny  # the smallest normal number
+    values = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -1.0]
+    values += [1e4, -1e4, 88.0, -88.0, 700.0, -700.0, 1e-30, -1e-30, tiny, -tiny]
+    return torch.tensor(values, dtype=dtype, device=device)
+
+
+@pytest.mark.parametrize("dtype", _dtype_params())
+@pytest.mark.parametrize("op", op_params(UNARY_OPS))
+def test_special_values(op, dtype):
+    """nan, ±inf, ±0, ±1e4, ±88, ±700 and tiny numbers: output and gradient equal torch's.
+
+    The oracle is evaluated one element at a time: ATen's CPU kernels can disagree with
+    themselves at NaN between their vectorised and scalar paths (elu_backward gives NaN in
+    one and the incoming gradient in the other), and the scalar path is the definition
+    CUDA follows.
+    """
+    skip_if_listed(op, "test_special_values")
+    x = _special_values(dtype, "cpu").requires_grad_()
+    grad_output = torch.linspace(-2, 2, x.numel(), dtype=dtype)
+    for kwargs in op.special_kwargs:
+        with about(kwargs, dtype):
+            output = op.op(x, **kwargs)
+            (grad,) = torch.autograd.grad(output, x, grad_output)
+            for i in range(x.numel()):
+                xi = x.detach()[i : i + 1].requires_grad_()
+                expected = op.ref(xi, **kwargs)
+                (expected_grad,) = torch.autograd.grad(expected, xi, grad_output[i : i + 1])
+                where = f"at x = {xi.item()}"
+                torch.testing.assert_close(output[i : i + 1], expected, equal_nan=True, msg=where)
+                torch.testing.assert_close(grad[i : i + 1], expected_grad, equal_nan=True, msg=where)
+
+
+# --- in-place -------------------------------------------------------------------------------
+
+
+def _inplace_cases(op, dtype=torch.float64):
+    """Non-empty samples of an in-place op; the main input is made a non-leaf by the test."""
+    return [s for s in op.sample_inputs("cpu", dtype, True) if s.args[0].numel() > 0]
+
+
+@pytest.mark.parametrize("dtype", _dtype_params())
+@pytest.mark.parametrize("op", op_params(INPLACE_OPS))
+def test_inplace_matches_torch_inplace(op, dtype):
+    """inplace=True returns its (non-leaf) input, modified, with torch's in-place values and
+    gradients. Non-contiguous samples write through a strided view."""
+    skip_if_listed(op, "test_inplace_matches_torch_inplace")
+    for sample in _inplace_cases(op, dtype):
+        with about(sample):
+            leaf, *rest = sample.args
+            input = non_leaf_like(leaf)
+            pointer, version = input.data_ptr(), input._version
+            output = op.op(input, *rest, **sample.kwargs, inplace=True)
+            assert output is input
+            assert output.data_ptr() == pointer
+            assert input._version > version
+
+            twin = detached_copy(leaf, requires_grad=True)
+            expected = op.ref(non_leaf_like(twin), *rest, **sample.kwargs, inplace=True)
+            torch.testing.assert_close(output, expected)
+            torch.testing.assert_close(output, op.op(leaf, *rest, **sample.kwargs))
+            grad_output = torch.randn_like(output)
+            assert_same_grads(grads(output, [leaf], grad_output), grads(expected, [twin], grad_output))
+
+
+@pytest.mark.parametrize("op", op_params(INPLACE_OPS))
+def test_inplace_on_leaf_requiring_grad_raises_like_torch(op):
+    skip_if_listed(op, "test_inplace_on_leaf_requiring_grad_raises_like_torch")
+    sample = max(_inplace_cases(op), key=lambda s: s.args[0].numel())  # values of both signs
+    leaf, *rest = sample.args
+    with pytest.raises(Exception) as torch_error:
+        op.ref(detached_copy(leaf, requires_grad=True), *rest, **sample.kwargs, inplace=True)
+    values = leaf.detach().clone()
+    with pytest.raises(torch_error.type, match="leaf Variable that requires grad"):
+        op.op(leaf, *rest, **sample.kwargs, inplace=True)
+    torch.testing.assert_close(leaf.detach(), values, rtol=0, atol=0)  # refused before any write
+
+
+@pytest.mark.parametrize("inplace", [False, True], ids=["out_of_place", "inplace"])
+@pytest.mark.parametrize("op", op_params(INPLACE_OPS))
+def test_backward_never_mutates_grad_output(op, inplace):
+    """Unlike Lua Torch's in-place MulConstant, the incoming gradient is left untouched."""
+    for sample in _inplace_cases(op):
+        with about(sample):
+            leaf, *rest = sample.args
+            output = op.op(leaf * 1, *rest, **sample.kwargs, inplace=inplace)
+            grad_output = torch.randn_like(output)
+            kept = grad_output.clone()
+            (grad,) = torch.autograd.grad(output, leaf, grad_output)
+            torch.testing.assert_close(grad_output, kept, rtol=0, atol=0)
+            assert grad.data_ptr() != grad_output.data_ptr()
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (lambda x: F.leaky_relu(x, -0.1, inplace=True), lambda x: torch.nn.functional.leaky_relu_(x, -0.1)),
+        (lambda x: F.elu(x, -0.5, inplace=True), lambda x: torch.nn.functional.elu_(x, -0.5)),
+    ],
+    ids=["leaky_relu", "elu"],
+)
+def test_inplace_with_negative_parameter_raises_like_torch(ours, theirs):
+    """With a negative slope/alpha the output no longer tells the input's sign: torch refuses
+    the in-place backward, and so do we, with the same exception type."""
+    x = torch.randn(5, requires_grad=True)
+    with pytest.raises(Exception) as torch_error:
+        theirs(x * 1).sum().backward()
+    with pytest.raises(torch_error.type, match="negative"):
+        ours(x * 1).sum().backward()
+
+
+# --- argument checking ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "torch_call"),
+    [
+        (lambda: F.relu([1.0]), lambda: torch.nn.functional.relu([1.0])),
+        (lambda: F.sigmoid(1.0), lambda: torch.sigmoid(1.0)),
+        (
+            lambda: F.linear(torch.ones(2), [[1.0, 1.0]]),
+            lambda: torch.nn.functional.linear(torch.ones(2), [[1.0, 1.0]]),
+        ),
+        (
+            lambda: F.leaky_relu(torch.ones(2), "0.1"),
+            lambda: torch.nn.functional.leaky_relu(torch.ones(2), "0.1"),
+        ),
+        (
+            lambda: F.prelu(torch.ones(4, 5), torch.ones(3)),
+            lambda: torch.nn.functional.prelu(torch.ones(4, 5), torch.ones(3)),
+        ),
+        (
+            lambda: F.prelu(torch.ones(4, 3), torch.ones(3, 1)),
+            lambda: torch.nn.functional.prelu(torch.ones(4, 3), torch.ones(3, 1)),
+        ),
+    ],
+    ids=[
+        "relu_list",
+        "sigmoid_float",
+        "linear_weight_list",
+        "leaky_relu_str_slope",
+        "prelu_channels",
+        "prelu_2d_weight",
+    ],
+)
+def test_bad_arguments_raise_like_torch(call, torch_call):
+    with pytest.raises(Exception) as torch_error:
+        torch_call()
+    with pytest.raises(torch_error.type):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: F.mul_constant(torch.ones(2), "2"),
+        lambda: F.add_constant(torch.ones(2), None),
+        lambda: F.maxout(torch.ones(2, 3), torch.ones(4, 3), pieces=2.0),
+    ],
+    ids=["mul_constant_str", "add_constant_none", "maxout_float_pieces"],
+)
+def test_bad_argument_types_raise_type_error(call):
+    with pytest.raises(TypeError):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: F.maxout(torch.ones(2, 3), torch.ones(4, 3), pieces=0), ValueError),
+        (lambda: F.maxout(torch.ones(2, 3), torch.ones(5, 3), pieces=2), RuntimeError),
+        (lambda: F.maxout(torch.ones(2, 3), torch.ones(4, 3), torch.ones(3), pieces=2), RuntimeError),
+    ],
+    ids=["pieces_zero", "rows_not_divisible", "bias_shape"],
+)
+def test_maxout_bad_shapes_raise(call, error):
+    with pytest.raises(error, match="maxout"):
+        call()
+
+
+# --- autocast -------------------------------------------------------------------------------
+
+_AUTOCAST = {"cpu": torch.bfloat16, "cuda": torch.float16}
+
+
+def _expected_autocast_dtype(op, input_dtype, autocast_dtype):
+    return {"input": input_dtype, "low": autocast_dtype, "float32": torch.float32}[op.autocast_output]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("op", op_params())
+def test_autocast(op, device):
+    """Under autocast each op returns the dtype its torch counterpart returns (as
+    ``OpInfo.autocast_output`` documents), and backward gives gradients in each input's dtype."""
+    skip_if_listed(op, "test_autocast")
+    autocast_dtype = _AUTOCAST[device]
+    for input_dtype in (torch.float32, autocast_dtype):
+        for sample in op.sample_inputs(device, input_dtype, True):
+            with about(sample, input_dtype):
+                with torch.autocast(device, dtype=autocast_dtype):
+                    output = op.op(*sample.args, **sample.kwargs)
+                    expected = op.ref(*sample.args, **sample.kwargs)
+                assert output.dtype == expected.dtype
+                if input_dtype == torch.float32:
+                    assert output.dtype == _expected_autocast_dtype(op, input_dtype, autocast_dtype)
+                torch.testing.assert_close(output, expected)
+                tensors = sample.tensors()
+                grad_output = torch.randn_like(output)
+                actual_grads = grads(output, tensors, grad_output)
+                for tensor, grad in zip(tensors, actual_grads, strict=True):
+                    assert grad is None or grad.dtype == tensor.dtype
+                assert_same_grads(
+                    actual_grads,
+                    grads(expected, tensors, grad_output),
+                    **({} if output.dtype in (torch.float32, torch.float64) else _tolerance(output.dtype)),
+                )
+
+
+def _tolerance(dtype):
+    """assert_close's default tolerance for ``dtype``, for gradients that passed through it."""
+    return {torch.float16: {"rtol": 1e-3, "atol": 1e-5}, torch.bfloat16: {"rtol": 1.6e-2, "atol": 1e-5}}[
+        dtype
+    ]
+
+
+def test_half_dtypes_are_the_registry_defaults():
+    assert set(HALF_DTYPES) <= set(FLOAT_DTYPES)

@@ -1,0 +1,158 @@
+"""The data module: the CIFAR-10 files, the split, the statistics and both loaders."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+from torchvision import datasets
+
+from tests.train._helpers import TEST_IMAGES, TRAIN_PER_BATCH
+from train.data import CIFAR10DataModule, TensorLoader, random_crop_flip
+
+SUBSET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10-5k"
+
+
+def _module(root, **kwargs) -> CIFAR10DataModule:
+    return CIFAR10DataModule(str(root), **{"val_size": 20, "batch_size": 16, "eval_batch_size": 32, **kwargs})
+
+
+def test_cifar10_files_are_read_in_the_official_format(fake_cifar10):
+    data = _module(fake_cifar10)
+    data.prepare_data()
+    data.setup("fit")
+    reference = datasets.CIFAR10(str(fake_cifar10), train=True)  # torchvision's own reader
+    images, labels = data.splits["train"]
+    assert len(labels) == 5 * TRAIN_PER_BATCH - 20 and len(data.splits["val"][1]) == 20
+    assert len(data.splits["test"][1]) == TEST_IMAGES
+    first = int(data.train_indices[0])
+    expected = torch.from_numpy(reference.data[first]).permute(2, 0, 1)
+    assert torch.equal(images[0], expected) and int(labels[0]) == reference.targets[first]
+
+
+def test_prepare_data_rejects_a_corrupted_file(fake_cifar10):
+    batch = fake_cifar10 / "cifar-10-batches-py" / "data_batch_3"
+    batch.write_bytes(batch.read_bytes()[:-1] + b"\0")
+    with pytest.raises(RuntimeError, match="md5"):
+        _module(fake_cifar10, download=False).prepare_data()
+    _module(fake_cifar10, download=False, check_integrity=False).prepare_data()  # opt-out
+
+
+def test_a_failed_download_says_how_to_train_offline(tmp_path, monkeypatch):
+    def offline(self):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(datasets.CIFAR10, "download", offline)
+    with pytest.raises(RuntimeError, match=re.escape("--data.dataset imagefolder --data.root")):
+        _module(tmp_path / "empty").prepare_data()
+    with pytest.raises(FileNotFoundError, match=re.escape("--data.dataset imagefolder --data.root")):
+        _module(tmp_path / "empty", download=False).prepare_data()
+
+
+def test_split_is_deterministic_and_disjoint(fake_cifar10):
+    first, second = _module(fake_cifar10, val_size=0.25), _module(fake_cifar10, val_size=0.25)
+    train, val = first.split_indices(120)
+    assert torch.equal(train, second.split_indices(120)[0]) and len(val) == 30
+    assert set(train.tolist()).isdisjoint(val.tolist()) and len(train) + len(val) == 120
+    assert not torch.equal(val, _module(fake_cifar10, val_size=0.25, split_seed=1).split_indices(120)[1])
+
+
+def test_normalisation_uses_training_statistics_only(fake_cifar10):
+    data = _module(fake_cifar10)
+    data.setup("fit")
+    images = data.splits["train"][0].double()
+    assert torch.allclose(data.mean.double(), images.mean((0, 2, 3)), atol=1e-4)
+    loader = TensorLoader(*data.splits["train"], data.mean, data.std, 200, train=False)
+    batch, _ = next(iter(loader))
+    assert torch.allclose(batch.mean((0, 2, 3)), torch.zeros(3), atol=1e-4)
+    assert torch.allclose(batch.std((0, 2, 3)), torch.ones(3), atol=1e-3)
+
+
+def test_tensor_and_dataloader_paths_agree_without_augmentation(fake_cifar10):
+    tensor = _module(fake_cifar10, crop_padding=0, flip=False)
+    native = _module(fake_cifar10, crop_padding=0, flip=False, loader="dataloader", num_workers=0)
+    for data in (tensor, native):
+        data.setup("fit")
+    for split in ("val", "test"):
+        loader = tensor._loader(split)
+        tensor_batches = list(loader)
+        native_batches = list(native._loader(split))
+        assert len(loader) == len(tensor_batches) == len(native_batches)
+        for (x, y), (x_ref, y_ref) in zip(tensor_batches, native_batches, strict=True):
+            assert torch.equal(y, y_ref)
+            torch.testing.assert_close(x, x_ref, atol=1e-5, rtol=1e-5)
+
+
+def test_random_crop_flip_is_a_padded_translation_or_mirror():
+    images = torch.randint(0, 256, (64, 3, 8, 8), dtype=torch.uint8)
+    out = random_crop_flip(images, 2, True, torch.Generator().manual_seed(0))
+    padded = torch.nn.functional.pad(images, (2, 2, 2, 2))
+    for image, result in zip(padded, out, strict=True):
+        views = [image[:, i : i + 8, j : j + 8] for i in range(5) for j in range(5)]
+        assert any(torch.equal(result, v) or torch.equal(result, v.flip(-1)) for v in views)
+    assert not torch.equal(out, images)  # something moved
+    again = random_crop_flip(images, 2, True, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+
+
+def test_training_loader_shards_one_permutation_across_ranks(fake_cifar10):
+    data = _module(fake_cifar10, crop_padding=0, flip=False)
+    data.setup("fit")
+    images, labels = data.splits["train"]
+    shards = [
+        TensorLoader(
+            images, torch.arange(len(labels)), data.mean, data.std, 8, train=True, rank=r, world_size=2
+        )
+        for r in range(2)
+    ]
+    seen = [torch.cat([y for _, y in shard]) for shard in shards]
+    assert len(shards[0]) == len(shards[1]) == (len(labels) // 2) // 8
+    assert set(seen[0].tolist()).isdisjoint(seen[1].tolist())
+
+
+def test_epochs_reshuffle_deterministically(fake_cifar10):
+    data = _module(fake_cifar10)
+    data.setup("fit")
+    epoch = [0]
+
+    def order():
+        loader = TensorLoader(
+            *data.splits["train"],
+            data.mean,
+            data.std,
+            8,
+            train=True,
+            crop_padding=4,
+            flip=True,
+            epoch=lambda: epoch[0],
+        )
+        return torch.cat([x for x, _ in loader])
+
+    first = order()
+    assert torch.equal(first, order())
+    epoch[0] = 1
+    assert not torch.equal(first, order())
+
+
+def test_image_folder_is_decoded_once_and_cached(fake_image_folder):
+    data = _module(fake_image_folder, dataset="imagefolder", val_size=10)
+    data.prepare_data()
+    assert (fake_image_folder / ".train-uint8.pt").is_file()
+    data.setup("fit")
+    assert data.splits["train"][0].shape == (50, 3, 32, 32) and len(data.splits["test"][1]) == 20
+
+
+def test_missing_image_folder_says_what_to_pass(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape("--data.root")):
+        _module(tmp_path, dataset="imagefolder").prepare_data()
+
+
+@pytest.mark.skipif(not SUBSET.is_dir(), reason="../shared/data/cifar10-5k is not present")
+def test_offline_subset_loads():
+    data = CIFAR10DataModule(str(SUBSET), dataset="imagefolder", val_size=500)
+    data.prepare_data()
+    data.setup("fit")
+    assert len(data.splits["train"][1]) == 5170 - 500 and len(data.splits["test"][1]) == 1017

@@ -1,0 +1,141 @@
+"""The lecture's nesting of functions as one builder: ``f = W_L a(… a(W_2 a(W_1 x)))``.
+
+``MLP(3072, [512], 10)`` is ``W₂ max(0, W₁x)``; ``MLP(3072, [512, 512, 512], 10,
+activation=["relu", "relu", "tanh"])`` is ``W₄ tanh(W₃ max(0, W₂ max(0, W₁x)))``. The same
+builder makes the network from ``torch.nn`` layers (``backend="torch"``): the two twins have the
+same modules in the same order, so one seed gives identical parameters and a run can be repeated
+with native layers side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+import torchlayers.functional as F
+import torchlayers.nn as tnn
+from torchlayers.models.registry import BACKENDS, MAXOUT, LinearMaxout, create_activation
+
+__all__ = ["MLP", "Dropout"]
+
+
+class Dropout(torch.nn.Module):
+    r"""Inverted dropout as the lecture's multiply gate: :math:`y = x \odot m / (1 - p)`,
+    :math:`m_i \sim \text{Bernoulli}(1 - p)`, and :math:`\partial y / \partial x = m / (1 - p)`.
+
+    The mask is drawn exactly as ``torch.nn.Dropout`` draws it on the CPU
+    (``bernoulli_(1 - p)`` on a tensor like the input), so on the CPU the two give identical
+    outputs for the same seed. In evaluation mode it is the identity.
+
+    Args:
+        p: probability of zeroing an element. Default: 0.5
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout(): p must be in [0, 1), got {p}")
+        super().__init__()
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return input
+        mask = torch.empty_like(input).bernoulli_(1.0 - self.p).div_(1.0 - self.p)
+        return F.mul(input, mask)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def _per_layer(name: str, value, count: int) -> list:
+    """``value`` repeated ``count`` times, or ``value`` itself when it is already one per layer."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return [value] * count
+    if len(value) != count:
+        raise ValueError(f"MLP(): got {len(value)} {name} values for {count} hidden layers")
+    return list(value)
+
+
+class MLP(torch.nn.Sequential):
+    r"""Multilayer perceptron ``W_L a_{L-1}(… a_1(W_1 x + b_1) …) + b_L``, the lecture's
+    nesting of linear score functions and activations.
+
+    .. math::
+        h_0 = x, \qquad h_l = a_l(W_l h_{l-1} + b_l), \qquad f(x) = W_L h_{L-1} + b_L
+
+    Args:
+        in_features: size of each (flattened) input sample, e.g. 3072 for a CIFAR-10 image
+        hidden_sizes: width of each hidden layer; ``[]`` gives the linear classifier ``Wx + b``
+        out_features: number of scores (classes)
+        activation: a registered name (``sigmoid``, ``tanh``, ``relu``, ``leaky_relu``
+            (slope 0.1, the lecture's), ``prelu`` (one slope per unit), ``elu``, ``maxout``, and
+            anything added with :func:`~torchlayers.models.register_activation`), or one name
+            per hidden layer. ``maxout`` replaces that layer's ``Linear`` + activation with
+            ``Maxout(in, out, pieces)``: the layer is :math:`\max_p(W_p h + b_p)`. Default: ``"relu"``
+        pieces: affine pieces per maxout unit. Default: 2
+        dropout: dropout probability after every hidden activation (one value, or one per
+            hidden layer). Default: 0
+        input_dropout: dropout probability on the input pixels. Default: 0
+        bias: whether the affine layers learn biases. Default: ``True``
+        backend: ``"torchlayers"`` (our operations) or ``"torch"`` (the native twin: the same
+            layers from ``torch.nn``; maxout as ``torch.nn.Linear`` + ``max``). Default: ``"torchlayers"``
+
+    Inputs of more than two dimensions are flattened from dim 1 (images ``(N, C, H, W)``).
+    The module is a ``Sequential``, so ``state_dict`` keys are layer indices and the twins load
+    each other's weights.
+
+    Shape:
+        - Input: :math:`(N, H_{in})` or :math:`(N, *)` with :math:`H_{in}` elements per sample.
+        - Output: :math:`(N, H_{out})`.
+
+    Examples::
+
+        >>> model = MLP(3072, [512, 512, 512], 10, activation=["relu", "relu", "tanh"])
+        >>> model(torch.randn(8, 3, 32, 32)).shape
+        torch.Size([8, 10])
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden_sizes: Sequence[int],
+        out_features: int,
+        activation: str | Sequence[str] = "relu",
+        pieces: int = 2,
+        dropout: float | Sequence[float] = 0.0,
+        input_dropout: float = 0.0,
+        bias: bool = True,
+        backend: str = "torchlayers",
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"MLP(): backend must be one of {BACKENDS}, got {backend!r}")
+        hidden_sizes = list(hidden_sizes)
+        activations = _per_layer("activation", activation, len(hidden_sizes))
+        dropouts = _per_layer("dropout", dropout, len(hidden_sizes))
+        native = backend == "torch"
+        linear = torch.nn.Linear if native else tnn.Linear
+        dropout_layer = torch.nn.Dropout if native else Dropout
+
+        layers: list[torch.nn.Module] = []
+        if input_dropout > 0:
+            layers.append(dropout_layer(input_dropout))
+        width = in_features
+        for size, name, p in zip(hidden_sizes, activations, dropouts, strict=True):
+            if name == MAXOUT:
+                maxout = LinearMaxout if native else tnn.Maxout
+                layers.append(maxout(width, size, pieces, bias))
+            else:
+                # create_activation validates the name before any parameter is drawn
+                act = create_activation(name, size, backend)
+                layers += [linear(width, size, bias), act]
+            if p > 0:
+                layers.append(dropout_layer(p))
+            width = size
+        layers.append(linear(width, out_features, bias))
+        super().__init__(*layers)
+        self.in_features, self.out_features, self.backend = in_features, out_features, backend
+
+    def forward(self, input: Tensor) -> Tensor:
+        return super().forward(input.flatten(1) if input.dim() > 2 else input)

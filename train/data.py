@@ -1,0 +1,386 @@
+"""CIFAR-10 (or any ImageFolder tree with ``train/`` and ``test/``) as a LightningDataModule.
+
+Two ways to feed the model:
+
+* ``loader="tensor"`` (default): the whole data set is decoded once into a uint8 tensor that lives
+  on the training device; batches are gathered, randomly cropped and flipped there as whole-batch
+  tensor ops, without worker processes. An MLP step takes microseconds on a GPU, which no
+  DataLoader of PIL images can keep up with; on the CPU it is also the fastest path, because
+  the per-image Python of PIL transforms costs more than the batched ops.
+* ``loader="dataloader"``: the classic ``torch.utils.data.DataLoader`` over the torchvision data
+  set with PIL transforms (``RandomCrop``, ``RandomHorizontalFlip``, ``Normalize``), for comparison.
+
+Both hold out the same deterministic validation split of the training images, normalise with the
+per-channel mean and standard deviation of the remaining training images, and make every epoch's
+shuffle and augmentation a function of (seed, epoch), so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import lightning.pytorch as pl
+import torch
+import torch.nn.functional as TF
+from torch import Tensor
+from torchvision import datasets
+from torchvision import transforms as T
+from torchvision.datasets.utils import check_integrity
+
+__all__ = ["CIFAR10DataModule", "TensorLoader", "random_crop_flip", "run_seed"]
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+_CACHE_VERSION = 1
+
+
+def run_seed() -> int:
+    """The run's seed (``seed_everything``'s, which LightningCLI sets from the config), 0 if unset."""
+    return int(os.environ.get("PL_GLOBAL_SEED", 0))
+
+
+class _UncheckedCIFAR10(datasets.CIFAR10):
+    """torchvision's CIFAR10 without the md5 pass over every file on each load: ``prepare_data``
+    checks integrity once, ``setup`` (run on every process) only reads the pickles."""
+
+    def _check_integrity(self) -> bool:
+        return True
+
+    def _load_meta(self) -> None:  # torchvision's also md5-checks batches.meta
+        with open(os.path.join(self.root, self.base_folder, self.meta["filename"]), "rb") as file:
+            self.classes = pickle.load(file, encoding="latin1")[self.meta["key"]]
+        self.class_to_idx = {name: index for index, name in enumerate(self.classes)}
+
+
+def _corrupted_cifar10_files(root: Path) -> list[str]:
+    """The CIFAR-10 files under ``root`` that are missing or whose md5 is not torchvision's."""
+    cifar = datasets.CIFAR10
+    folder = root / cifar.base_folder
+    files = [*cifar.train_list, *cifar.test_list, [cifar.meta["filename"], cifar.meta["md5"]]]
+    return [name for name, md5 in files if not check_integrity(str(folder / name), md5)]
+
+
+def random_crop_flip(images: Tensor, padding: int, flip: bool, generator: torch.Generator) -> Tensor:
+    """Random ``padding``-pixel translation (zero padding, as ``RandomCrop(32, padding)``) and
+    random horizontal flip of a batch ``(B, C, H, W)``, one draw per image, on the batch's device."""
+    batch, channels, height, width = images.shape
+    device = images.device
+    if padding > 0:
+        padded = TF.pad(images, (padding, padding, padding, padding))
+        shift = torch.randint(0, 2 * padding + 1, (2, batch), device=device, generator=generator)
+        rows = shift[0, :, None] + torch.arange(height, device=device)  # (B, H)
+        cols = shift[1, :, None] + torch.arange(width, device=device)  # (B, W)
+        images = padded[
+            torch.arange(batch, device=device)[:, None, None, None],
+            torch.arange(channels, device=device)[None, :, None, None],
+            rows[:, None, :, None],
+            cols[:, None, None, :],
+        ]
+    if flip:
+        mirrored = torch.rand(batch, device=device, generator=generator) < 0.5
+        images = torch.where(mirrored[:, None, None, None], images.flip(3), images)
+    return images
+
+
+class TensorLoader:
+    """Batches ``(normalised float images, labels)`` from device-resident uint8 tensors.
+
+    The permutation is the same on every process (seeded by ``seed`` and the epoch) and each
+    process takes every ``world_size``-th image of it, as ``DistributedSampler`` does; in
+    training the shards are cut to equal length so every DDP rank runs the same number of steps.
+    """
+
+    def __init__(
+        self,
+        images: Tensor,
+        labels: Tensor,
+        mean: Tensor,
+        std: Tensor,
+        batch_size: int,
+        *,
+        train: bool,
+        crop_padding: int = 0,
+        flip: bool = False,
+        seed: int = 0,
+        epoch: Callable[[], int] = lambda: 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.images, self.labels = images, labels
+        self.scale = (1.0 / std).view(1, -1, 1, 1)
+        self.shift = (-mean / std).view(1, -1, 1, 1)
+        self.batch_size, self.train = batch_size, train
+        self.crop_padding, self.flip = crop_padding, flip
+        self.seed, self.epoch = seed, epoch
+        self.rank, self.world_size = rank, world_size
+
+    def _indices(self, generator: torch.Generator) -> Tensor:
+        count = len(self.labels)
+        device = self.labels.device
+        if not self.train:
+            return torch.arange(self.rank, count, self.world_size, device=device)
+        order = torch.randperm(count, device=device, generator=generator)
+        per_rank = count // self.world_size
+        return order[self.rank : per_rank * self.world_size : self.world_size]
+
+    def __len__(self) -> int:
+        count = len(self.labels)
+        if self.train:  # drop the last incomplete batch: full batches only, as drop_last=True
+            return (count // self.world_size) // self.batch_size
+        return -(-len(range(self.rank, count, self.world_size)) // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        device = self.labels.device
+        # One stream for the shared permutation, one per rank for the augmentation.
+        generator = torch.Generator(device).manual_seed(self.seed * 1_000_003 + self.epoch())
+        indices = self._indices(generator)
+        generator.manual_seed((self.seed * 1_000_003 + self.epoch()) * 1_009 + self.rank + 1)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            batch = indices[start : start + self.batch_size]
+            images = self.images[batch]
+            if self.train:
+                images = random_crop_flip(images, self.crop_padding, self.flip, generator)
+            yield torch.addcmul(self.shift, images.float(), self.scale), self.labels[batch]
+
+
+def _decode_image_folder(folder: Path) -> tuple[Tensor, Tensor]:
+    dataset = datasets.ImageFolder(str(folder))
+    if tuple(dataset.classes) != CLASSES:
+        raise ValueError(f"{folder}: expected the CIFAR-10 class folders {CLASSES}, found {dataset.classes}")
+    images = torch.stack([T.functional.pil_to_tensor(dataset.loader(path)) for path, _ in dataset.samples])
+    return images, torch.tensor(dataset.targets)
+
+
+def _cache_file(folder: Path) -> Path:
+    """Beside the split when its folder is writable, else in the user's cache directory."""
+    if os.access(folder.parent, os.W_OK):
+        return folder.parent / f".{folder.name}-uint8.pt"
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "torchlayers"
+    cache_home.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+    return cache_home / f"{folder.name}-{digest}-uint8.pt"
+
+
+def _image_folder_arrays(folder: Path, cache: bool) -> tuple[Tensor, Tensor]:
+    """Decoded ``(uint8 images (N, 3, H, W), labels)`` of an ImageFolder split, cached as a .pt
+    file (keyed by the file list, sizes and mtimes) so the PNGs are decoded once."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    key = [_CACHE_VERSION] + [
+        (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files
+    ]
+    cache_file = _cache_file(folder)
+    if cache and cache_file.is_file():
+        cached = torch.load(cache_file, weights_only=True)
+        if cached["key"] == key:
+            return cached["images"], cached["labels"]
+    images, labels = _decode_image_folder(folder)
+    if cache:
+        try:  # atomic: concurrent processes never read a half-written cache
+            with tempfile.NamedTemporaryFile(dir=cache_file.parent, suffix=".tmp", delete=False) as handle:
+                torch.save({"key": key, "images": images, "labels": labels}, handle)
+            os.replace(handle.name, cache_file)
+        except OSError:  # nowhere to write: decode again next time
+            pass
+    return images, labels
+
+
+class CIFAR10DataModule(pl.LightningDataModule):
+    """CIFAR-10 for MLPs: a held-out validation split, per-channel normalisation from the
+    training images, random crop + flip augmentation.
+
+    Args:
+        root: data folder. ``cifar10``: where ``cifar-10-batches-py/`` is (downloaded there);
+            ``imagefolder``: the folder holding ``train/`` and ``test/`` with one folder per class.
+        dataset: ``cifar10`` (torchvision's CIFAR10, downloaded and md5-checked) or
+            ``imagefolder`` (e.g. the offline subset ``../shared/data/cifar10-5k``).
+        download: download CIFAR-10 into ``root`` when it is missing.
+        check_integrity: verify the md5 of every CIFAR-10 file in ``prepare_data``.
+        val_size: validation images held out of the training images: a count, or a fraction < 1.
+        split_seed: seed of the (fixed) validation split.
+        batch_size: training batch size (per process under DDP).
+        eval_batch_size: validation / test / predict batch size.
+        crop_padding: pixels of zero padding for the random crop; 0 disables it.
+        flip: random horizontal flips.
+        loader: ``tensor`` (device-resident uint8 tensors, batched augmentation on the device) or
+            ``dataloader`` (DataLoader of PIL images with torchvision transforms).
+        num_workers: DataLoader worker processes (``loader=dataloader`` only).
+        cache: cache the decoded ImageFolder arrays as a .pt file beside ``train/`` and ``test/``.
+        train_subset: use only the first N training images (quick runs, tests); ``None``: all.
+    """
+
+    def __init__(
+        self,
+        root: str = "data",
+        dataset: Literal["cifar10", "imagefolder"] = "cifar10",
+        download: bool = True,
+        check_integrity: bool = True,
+        val_size: float = 0.1,
+        split_seed: int = 0,
+        batch_size: int = 256,
+        eval_batch_size: int = 1000,
+        crop_padding: int = 4,
+        flip: bool = True,
+        loader: Literal["tensor", "dataloader"] = "tensor",
+        num_workers: int = 2,
+        cache: bool = True,
+        train_subset: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.root = Path(root)
+        self.dataset, self.download, self.check_integrity = dataset, download, check_integrity
+        self.val_size, self.split_seed = val_size, split_seed
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.crop_padding, self.flip = crop_padding, flip
+        self.loader, self.num_workers, self.cache = loader, num_workers, cache
+        self.train_subset = train_subset
+        self.splits: dict[str, tuple[Tensor, Tensor]] = {}
+
+    # --- files ---------------------------------------------------------------------------
+
+    def prepare_data(self) -> None:
+        """Download and md5-check CIFAR-10, or decode (and cache) the ImageFolder tree. Runs once
+        per machine, before ``setup`` on every process."""
+        if self.dataset == "imagefolder":
+            for split in ("train", "test"):
+                folder = self.root / split
+                if not folder.is_dir():
+                    raise FileNotFoundError(
+                        f"--data.dataset imagefolder expects {folder} with one folder per class; "
+                        f"pass --data.root <folder holding train/ and test/>"
+                    )
+                _image_folder_arrays(folder, self.cache)
+            return
+        present = (self.root / datasets.CIFAR10.base_folder).is_dir()
+        if not present and not self.download:
+            raise FileNotFoundError(self._offline_hint(f"CIFAR-10 is not in {self.root}"))
+        if not present:
+            try:
+                datasets.CIFAR10(str(self.root), train=True, download=True)
+            except Exception as error:  # URLError, socket timeouts, HTTP errors, md5 mismatch
+                raise RuntimeError(self._offline_hint(f"Could not download CIFAR-10 ({error})")) from error
+        corrupted = _corrupted_cifar10_files(self.root) if self.check_integrity else []
+        if corrupted:
+            raise RuntimeError(
+                f"CIFAR-10 in {self.root / datasets.CIFAR10.base_folder}: {', '.join(corrupted)} missing or "
+                f"failed the md5 check; delete the folder to download it again"
+            )
+
+    def _offline_hint(self, reason: str) -> str:
+        return (
+            f"{reason}. Offline, train on an ImageFolder copy instead: "
+            f"--data.dataset imagefolder --data.root <folder with train/ and test/> "
+            f"(e.g. --data.root ../shared/data/cifar10-5k)."
+        )
+
+    def _arrays(self, train: bool) -> tuple[Tensor, Tensor]:
+        """Decoded ``(uint8 images (N, 3, 32, 32), int64 labels)``."""
+        if self.dataset == "imagefolder":
+            return _image_folder_arrays(self.root / ("train" if train else "test"), self.cache)
+        try:
+            data = _UncheckedCIFAR10(str(self.root), train=train, download=False)
+        except (FileNotFoundError, RuntimeError) as error:
+            raise FileNotFoundError(self._offline_hint(f"CIFAR-10 could not be read ({error})")) from error
+        return torch.from_numpy(data.data).permute(0, 3, 1, 2).contiguous(), torch.tensor(data.targets)
+
+    # --- splits and statistics -----------------------------------------------------------
+
+    def split_indices(self, count: int) -> tuple[Tensor, Tensor]:
+        """Deterministic (train, validation) indices of ``count`` training images."""
+        val_count = round(self.val_size * count) if self.val_size < 1 else int(self.val_size)
+        if not 0 < val_count < count:
+            raise ValueError(
+                f"val_size={self.val_size} leaves no training or no validation images of {count}"
+            )
+        order = torch.randperm(count, generator=torch.Generator().manual_seed(self.split_seed))
+        return order[val_count:].sort().values, order[:val_count].sort().values
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        images, labels = self._arrays(train=True)
+        if self.train_subset is not None:
+            images, labels = images[: self.train_subset], labels[: self.train_subset]
+        self.train_indices, self.val_indices = self.split_indices(len(labels))
+        pixels = images[self.train_indices].transpose(0, 1).reshape(images.shape[1], -1).double()
+        self.mean, self.std = pixels.mean(1).float(), pixels.std(1).float()  # per channel, 0..255 units
+        test_images, test_labels = self._arrays(train=False)
+        self.splits = {
+            "train": (images[self.train_indices], labels[self.train_indices]),
+            "val": (images[self.val_indices], labels[self.val_indices]),
+            "test": (test_images, test_labels),
+        }
+
+    # --- loaders -------------------------------------------------------------------------
+
+    def _device(self) -> torch.device:
+        return self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
+
+    def _tensor_loader(self, split: str) -> TensorLoader:
+        device = self._device()
+        cached = getattr(self, "_on_device", {})
+        if split not in cached or cached[split][0].device != device:
+            cached[split] = tuple(t.to(device) for t in self.splits[split])
+            self._on_device = cached
+        images, labels = cached[split]
+        train = split == "train"
+        trainer = self.trainer
+        return TensorLoader(
+            images,
+            labels,
+            self.mean.to(device),
+            self.std.to(device),
+            self.batch_size if train else self.eval_batch_size,
+            train=train,
+            crop_padding=self.crop_padding,
+            flip=self.flip,
+            seed=run_seed(),
+            epoch=(lambda: trainer.current_epoch) if trainer is not None else (lambda: 0),
+            rank=trainer.global_rank if trainer is not None else 0,
+            world_size=trainer.world_size if trainer is not None else 1,
+        )
+
+    def _torchvision_dataset(self, train_images: bool, transform) -> torch.utils.data.Dataset:
+        if self.dataset == "imagefolder":
+            folder = self.root / ("train" if train_images else "test")
+            return datasets.ImageFolder(str(folder), transform=transform)
+        return _UncheckedCIFAR10(str(self.root), train=train_images, transform=transform)
+
+    def _dataloader(self, split: str) -> torch.utils.data.DataLoader:
+        train = split == "train"
+        steps = [T.RandomCrop(32, padding=self.crop_padding)] if train and self.crop_padding else []
+        steps += [T.RandomHorizontalFlip()] if train and self.flip else []
+        steps += [T.ToTensor(), T.Normalize((self.mean / 255).tolist(), (self.std / 255).tolist())]
+        dataset = self._torchvision_dataset(split != "test", T.Compose(steps))
+        if split != "test":  # the split's indices also address the full set (train_subset is a prefix)
+            indices = self.train_indices if train else self.val_indices
+            dataset = torch.utils.data.Subset(dataset, indices.tolist())
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=self.batch_size if train else self.eval_batch_size,
+            shuffle=train,
+            drop_last=train,
+            num_workers=self.num_workers,
+            persistent_workers=False,
+            pin_memory=self._device().type == "cuda",
+        )
+
+    def _loader(self, split: str):
+        return self._tensor_loader(split) if self.loader == "tensor" else self._dataloader(split)
+
+    def train_dataloader(self):
+        return self._loader("train")
+
+    def val_dataloader(self):
+        return self._loader("val")
+
+    def test_dataloader(self):
+        return self._loader("test")
+
+    def predict_dataloader(self):
+        return self._loader("test")

@@ -1,0 +1,206 @@
+"""The LightningModule: an :class:`~torchlayers.models.MLP`, its loss, regulariser, optimiser,
+learning-rate schedule and accuracy. Its typed ``__init__`` is the ``model:`` section of a config."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import lightning.pytorch as pl
+import torch
+import torchmetrics
+from torch import Tensor
+
+import torchlayers
+from torchlayers.models import MLP
+from train.data import run_seed
+
+__all__ = ["LOSS_ALIASES", "Classifier", "create_loss", "l2_penalty"]
+
+# The lecture's names for the two losses it derives.
+LOSS_ALIASES = {"hinge": "multi_margin", "softmax": "cross_entropy"}
+
+
+def create_loss(name: str, backend: str = "torchlayers", **kwargs: Any) -> torch.nn.Module:
+    """The loss module called ``name`` (``cross_entropy`` → ``CrossEntropyLoss``, ``multi_margin``
+    or ``hinge`` → ``MultiMarginLoss``, ``nll`` → ``NLLLoss``, …) from ``torchlayers.nn``, or from
+    ``torch.nn`` for ``backend="torch"``. Looked up by name when called, so any loss added to
+    ``torchlayers.nn`` later is available without a change here."""
+    namespace = torch.nn if backend == "torch" else torchlayers.nn
+    wanted = LOSS_ALIASES.get(name, name).replace("_", "").lower() + "loss"
+    for attribute in dir(namespace):
+        if attribute.lower() == wanted:
+            return getattr(namespace, attribute)(**kwargs)
+    known = sorted(a for a in dir(namespace) if a.endswith("Loss") and not a.startswith("_"))
+    raise ValueError(f"no loss {name!r} in {namespace.__name__}; it has {', '.join(known) or 'none yet'}")
+
+
+def l2_penalty(weights: Sequence[Tensor], backend: str = "torchlayers") -> Tensor:
+    """``R(W) = Σ_l Σ_ij W_l[i, j]²`` over the weight matrices, with torchlayers'
+    ``l2_regularization`` (or native ops for ``backend="torch"``)."""
+    if backend == "torch":
+        return sum(weight.square().sum() for weight in weights)
+    l2_regularization = torchlayers.functional.l2_regularization  # resolved late: added by the losses work
+    return sum(l2_regularization(weight) for weight in weights)
+
+
+class Classifier(pl.LightningModule):
+    """Trains an :class:`~torchlayers.models.MLP` image classifier.
+
+    Args:
+        hidden_sizes: hidden layer widths; ``[]`` is the linear classifier ``Wx + b``.
+        activation: a registered activation name, or one per hidden layer (see ``MLP``).
+        pieces: affine pieces per maxout unit.
+        dropout: dropout after each hidden activation (one value or one per layer).
+        input_dropout: dropout on the input pixels.
+        backend: ``torchlayers`` (our operations) or ``torch`` (the native twin of every layer and
+            of the loss, for side-by-side runs).
+        in_features: input size (3 × 32 × 32 for CIFAR-10).
+        num_classes: number of classes.
+        loss: loss name: ``cross_entropy`` (softmax), ``multi_margin`` (``hinge``), or any other
+            ``*Loss`` of ``torchlayers.nn``.
+        loss_kwargs: keyword arguments of the loss module, e.g. ``{label_smoothing: 0.1}`` or
+            ``{margin: 1.0}``.
+        l2: λ of the regulariser ``λ Σ W²`` added to the loss (weight matrices only), computed
+            with torchlayers' ``l2_regularization``.
+        optimizer: ``sgd`` (with ``momentum`` and ``nesterov``) or ``adamw``.
+        lr: peak learning rate.
+        momentum: SGD momentum (AdamW's β₁).
+        nesterov: Nesterov momentum for SGD.
+        weight_decay: decoupled weight decay of the weight matrices (biases and PReLU slopes are
+            not decayed).
+        scheduler: ``onecycle`` (warm-up then cosine annealing to ~0), ``cosine`` (linear
+            warm-up then cosine to 0, per step) or ``constant``.
+        warmup: fraction of the steps spent warming up.
+        tta_flip: at validation/test/predict time average the scores of each image and its mirror.
+        compile: ``torch.compile`` the network (the torchlayers Functions compile through their
+            jvp-free twins).
+    """
+
+    def __init__(
+        self,
+        hidden_sizes: Sequence[int] = (512, 512),
+        activation: str | Sequence[str] = "relu",
+        pieces: int = 2,
+        dropout: float | Sequence[float] = 0.0,
+        input_dropout: float = 0.0,
+        backend: Literal["torchlayers", "torch"] = "torchlayers",
+        in_features: int = 3 * 32 * 32,
+        num_classes: int = 10,
+        loss: str = "cross_entropy",
+        loss_kwargs: dict[str, Any] | None = None,
+        l2: float = 0.0,
+        optimizer: Literal["sgd", "adamw"] = "sgd",
+        lr: float = 0.05,
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        weight_decay: float = 0.0,
+        scheduler: Literal["onecycle", "cosine", "constant"] = "onecycle",
+        warmup: float = 0.2,
+        tta_flip: bool = False,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = MLP(
+            in_features,
+            hidden_sizes,
+            num_classes,
+            activation,
+            pieces=pieces,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            backend=backend,
+        )
+        self.criterion = create_loss(loss, backend, **(loss_kwargs or {}))
+        self.accuracy = torch.nn.ModuleDict(
+            {
+                f"{split}_acc": torchmetrics.classification.MulticlassAccuracy(num_classes, average="micro")
+                for split in ("train", "val", "test")
+            }
+        )
+
+    def configure_model(self) -> None:
+        if self.hparams.compile and not getattr(self, "_compiled", False):
+            self.net.compile()  # in place: state_dict keys stay those of the eager network
+            self._compiled = True
+
+    def forward(self, images: Tensor) -> Tensor:
+        return self.net(images)
+
+    def _eval_scores(self, images: Tensor) -> Tensor:
+        scores = self.net(images)
+        if self.hparams.tta_flip:  # the label of a mirrored image is the same: average both views
+            scores = (scores + self.net(images.flip(-1))) / 2
+        return scores
+
+    def _weights(self) -> list[Tensor]:
+        return [p for name, p in self.net.named_parameters() if p.dim() >= 2 and name.endswith("weight")]
+
+    def on_train_epoch_start(self) -> None:
+        # Dropout draws from the global generator: seeding it per epoch (and rank) makes a run
+        # resumed from an epoch-end checkpoint draw exactly what the uninterrupted run drew.
+        torch.manual_seed((run_seed() * 1_000_003 + self.current_epoch) * 1_009 + self.global_rank)
+
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> Tensor:
+        images, labels = batch
+        scores = self.net(images)
+        loss = self.criterion(scores, labels)
+        self.accuracy["train_acc"](scores, labels)
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
+        self.log("train/acc", self.accuracy["train_acc"], prog_bar=True, on_step=False, on_epoch=True)
+        if self.hparams.l2 > 0:
+            penalty = self.hparams.l2 * l2_penalty(self._weights(), self.hparams.backend)
+            self.log("train/l2", penalty, on_step=False, on_epoch=True)
+            loss = loss + penalty
+        return loss
+
+    def _evaluate(self, batch: tuple[Tensor, Tensor], split: str) -> None:
+        images, labels = batch
+        scores = self._eval_scores(images)
+        self.accuracy[f"{split}_acc"](scores, labels)
+        loss = self.criterion(scores, labels)
+        self.log(f"{split}/loss", loss, prog_bar=split == "val", sync_dist=True)
+        self.log(f"{split}/acc", self.accuracy[f"{split}_acc"], prog_bar=split == "val")
+
+    def validation_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> None:
+        self._evaluate(batch, "test")
+
+    def predict_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> Tensor:
+        return self._eval_scores(batch[0]).argmax(-1)
+
+    def configure_optimizers(self):
+        decayed = {id(p) for p in self._weights()}
+        groups = [
+            {
+                "params": [p for p in self.parameters() if id(p) in decayed],
+                "weight_decay": self.hparams.weight_decay,
+            },
+            {"params": [p for p in self.parameters() if id(p) not in decayed], "weight_decay": 0.0},
+        ]
+        hp = self.hparams
+        if hp.optimizer == "sgd":
+            optimizer = torch.optim.SGD(groups, lr=hp.lr, momentum=hp.momentum, nesterov=hp.nesterov)
+        else:
+            optimizer = torch.optim.AdamW(groups, lr=hp.lr, betas=(hp.momentum, 0.999))
+        if hp.scheduler == "constant":
+            return optimizer
+        total = int(self.trainer.estimated_stepping_batches)
+        if hp.scheduler == "onecycle":
+            schedule = torch.optim.lr_scheduler.OneCycleLR(
+                optimizer, max_lr=hp.lr, total_steps=total, pct_start=hp.warmup, cycle_momentum=False
+            )
+        else:
+            warmup = max(1, round(hp.warmup * total))
+
+            def factor(step: int) -> float:
+                if step < warmup:
+                    return (step + 1) / warmup
+                return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+
+            schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
