@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,11 @@ class Result:
     seconds: float | None = None
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+def make_parser(description: str) -> argparse.ArgumentParser:
+    """A parser showing the script's docstring, with the arguments every example takes."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--data-root",
         type=Path,
@@ -48,6 +53,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="cpu", help="torch device to compute on (default: cpu)")
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and minibatch order")
+    return parser
 
 
 def check_data_root(parser: argparse.ArgumentParser, root: Path) -> None:
@@ -112,6 +118,10 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> str:
-    """The versions and device the numbers were measured with."""
-    return f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads"
+def environment(device: str) -> str:
+    """The device and versions the numbers were measured with."""
+    if torch.device(device).type == "cuda":
+        where = torch.cuda.get_device_name(torch.device(device))
+    else:
+        where = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    return f"{device} ({where}), torch {torch.__version__}, Python {platform.python_version()}"

@@ -7,9 +7,9 @@
 * :class:`LinearSVM`: scores ``Wx + b``, multi-class hinge loss and ``λ Σ W²``.
 * :class:`SoftmaxClassifier`: scores ``Wx + b``, softmax cross entropy and optional ``λ Σ W²``.
 
-The four linear models are ``torch.nn.Module``\\ s made of :class:`torchlayers.nn.Linear` and the
-losses of :mod:`torchlayers.functional`; their ``fit`` is the lecture's vanilla gradient descent
-``θ ← θ - ε ∇C(θ)``, written out (no ``torch.optim``).
+The four linear models are ``torch.nn.Module`` subclasses made of :class:`torchlayers.nn.Linear`
+and the losses of :mod:`torchlayers.functional`; their ``fit`` is the lecture's vanilla gradient
+descent ``θ ← θ - ε ∇C(θ)``, written out (no ``torch.optim``).
 """
 
 from __future__ import annotations
@@ -247,7 +247,8 @@ class _GradientDescentModel(torch.nn.Module):
                     cost.backward()
                     with torch.no_grad():
                         for parameter in self.parameters():
-                            parameter.sub_(parameter.grad, alpha=lr)  # θ ← θ - ε ∇C(θ)
+                            if parameter.grad is not None:  # None: frozen (requires_grad=False)
+                                parameter.sub_(parameter.grad, alpha=lr)  # θ ← θ - ε ∇C(θ)
                     losses.append(cost.detach())
         self.zero_grad()
         self.losses_ = torch.stack(losses).tolist() if losses else []
