@@ -310,13 +310,14 @@ def _can_inspect_values() -> bool:
     return not torch.compiler.is_compiling() and torch._C._functorch.peek_interpreter_stack() is None
 
 
-def _check_values(valid: Tensor, error: type[Exception], message) -> None:
+def _check_values(valid: Tensor, error: type[Exception], message, cuda_message: str | None = None) -> None:
     """Raise ``error(message())`` unless every element of ``valid`` is true. On CUDA the check is
-    asynchronous (no host sync, as torch's kernels assert on the device)."""
+    asynchronous (no host sync, as torch's kernels assert on the device), so its message
+    (``cuda_message``, default ``message()``) cannot name the offending value."""
     if not _can_inspect_values():
         return
     if valid.device.type == "cuda":
-        torch._assert_async(valid.all(), message())
+        torch._assert_async(valid.all(), cuda_message if cuda_message is not None else message())
     elif not bool(valid.all()):
         raise error(message())
 
@@ -370,7 +371,12 @@ def _check_class_target(name: str, input: Tensor, target: Tensor, ignore_index: 
         return f"Target {target[bad].flatten()[0].item()} is out of bounds."
 
     in_range = (target >= 0) & (target < n_classes)
-    _check_values(in_range | (target == ignore_index), IndexError, out_of_bounds)
+    _check_values(
+        in_range | (target == ignore_index),
+        IndexError,
+        out_of_bounds,
+        f"Target is out of bounds: a class index is outside [0, {n_classes}) and is not ignore_index",
+    )
     return target
 
 

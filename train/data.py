@@ -33,7 +33,7 @@ from torchvision import datasets
 from torchvision import transforms as T
 from torchvision.datasets.utils import check_integrity
 
-__all__ = ["CIFAR10DataModule", "TensorLoader", "random_crop_flip", "run_seed"]
+__all__ = ["CIFAR10DataModule", "TensorLoader", "random_crop_flip", "run_seed", "whiten", "zca_whitening"]
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _CACHE_VERSION = 1
@@ -85,6 +85,43 @@ def random_crop_flip(images: Tensor, padding: int, flip: bool, generator: torch.
         mirrored = torch.rand(batch, device=device, generator=generator) < 0.5
         images = torch.where(mirrored[:, None, None, None], images.flip(3), images)
     return images
+
+
+def zca_whitening(images: Tensor, mean: Tensor, std: Tensor, epsilon: float) -> Tensor:
+    r"""The ZCA whitening matrix of normalised images: :math:`W = U (\Lambda + \epsilon I)^{-1/2} U^T`
+    for the pixel covariance :math:`C = U \Lambda U^T` of ``(images - mean) / std`` (per channel),
+    so that :math:`x W` has (near) identity covariance and still looks like an image (ZCA is the
+    whitening closest to the identity). ``epsilon`` (in units of the normalised pixel variance)
+    keeps the noisiest directions from being amplified. Computed in float32 on the images' device.
+    """
+    x = _normalise(images, mean, std).flatten(1)
+    x = x - x.mean(0)
+    covariance = x.T @ x / len(x)
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+    return (eigenvectors * (eigenvalues.clamp_min(0) + epsilon).rsqrt()) @ eigenvectors.T
+
+
+def _normalise(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+    return (images.float() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+
+
+def whiten(images: Tensor, mean: Tensor, std: Tensor, matrix: Tensor, chunk: int = 4096) -> Tensor:
+    """``normalise(images) @ matrix`` as float32 images ``(N, C, H, W)``, in chunks of ``chunk``."""
+    out = torch.empty(images.shape, dtype=torch.float32, device=images.device)
+    for start in range(0, len(images), chunk):
+        part = _normalise(images[start : start + chunk], mean, std)
+        out[start : start + chunk] = (part.flatten(1) @ matrix).view_as(part)
+    return out
+
+
+class _Whiten:
+    """Per-image ZCA whitening for the DataLoader path: ``(C, H, W) -> (C, H, W)``."""
+
+    def __init__(self, matrix: Tensor) -> None:
+        self.matrix = matrix
+
+    def __call__(self, image: Tensor) -> Tensor:
+        return (image.flatten() @ self.matrix).view_as(image)
 
 
 class TensorLoader:
@@ -145,7 +182,10 @@ class TensorLoader:
             images = self.images[batch]
             if self.train:
                 images = random_crop_flip(images, self.crop_padding, self.flip, generator)
-            yield torch.addcmul(self.shift, images.float(), self.scale), self.labels[batch]
+            if images.is_floating_point():  # already normalised (and whitened)
+                yield images, self.labels[batch]
+            else:
+                yield torch.addcmul(self.shift, images.float(), self.scale), self.labels[batch]
 
 
 def _decode_image_folder(folder: Path) -> tuple[Tensor, Tensor]:
@@ -206,6 +246,9 @@ class CIFAR10DataModule(pl.LightningDataModule):
         eval_batch_size: validation / test / predict batch size.
         crop_padding: pixels of zero padding for the random crop; 0 disables it.
         flip: random horizontal flips.
+        zca_epsilon: ZCA-whiten the normalised images with the training split's pixel covariance,
+            ``epsilon`` added to its eigenvalues (see :func:`zca_whitening`); augmentation then
+            crops and flips the whitened images. ``None``: per-channel normalisation only.
         loader: ``tensor`` (device-resident uint8 tensors, batched augmentation on the device) or
             ``dataloader`` (DataLoader of PIL images with torchvision transforms).
         num_workers: DataLoader worker processes (``loader=dataloader`` only).
@@ -225,6 +268,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
         eval_batch_size: int = 1000,
         crop_padding: int = 4,
         flip: bool = True,
+        zca_epsilon: float | None = None,
         loader: Literal["tensor", "dataloader"] = "tensor",
         num_workers: int = 2,
         cache: bool = True,
@@ -237,6 +281,10 @@ class CIFAR10DataModule(pl.LightningDataModule):
         self.val_size, self.split_seed = val_size, split_seed
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.crop_padding, self.flip = crop_padding, flip
+        if zca_epsilon is not None and zca_epsilon <= 0:
+            raise ValueError(f"zca_epsilon must be positive, got {zca_epsilon}")
+        self.zca_epsilon = zca_epsilon
+        self.whitening: Tensor | None = None
         self.loader, self.num_workers, self.cache = loader, num_workers, cache
         self.train_subset = train_subset
         self.splits: dict[str, tuple[Tensor, Tensor]] = {}
@@ -309,6 +357,11 @@ class CIFAR10DataModule(pl.LightningDataModule):
         self.train_indices, self.val_indices = self.split_indices(len(labels))
         pixels = images[self.train_indices].transpose(0, 1).reshape(images.shape[1], -1).double()
         self.mean, self.std = pixels.mean(1).float(), pixels.std(1).float()  # per channel, 0..255 units
+        if self.zca_epsilon is not None:  # on the GPU when there is one: an eigh of 3072 x 3072
+            device = self._device()
+            train_images = images[self.train_indices].to(device)
+            matrix = zca_whitening(train_images, self.mean.to(device), self.std.to(device), self.zca_epsilon)
+            self.whitening = matrix.cpu()
         test_images, test_labels = self._arrays(train=False)
         self.splits = {
             "train": (images[self.train_indices], labels[self.train_indices]),
@@ -325,7 +378,10 @@ class CIFAR10DataModule(pl.LightningDataModule):
         device = self._device()
         cached = getattr(self, "_on_device", {})
         if split not in cached or cached[split][0].device != device:
-            cached[split] = tuple(t.to(device) for t in self.splits[split])
+            images, labels = (t.to(device) for t in self.splits[split])
+            if self.whitening is not None:
+                images = whiten(images, self.mean.to(device), self.std.to(device), self.whitening.to(device))
+            cached[split] = (images, labels)
             self._on_device = cached
         images, labels = cached[split]
         train = split == "train"
@@ -353,9 +409,13 @@ class CIFAR10DataModule(pl.LightningDataModule):
 
     def _dataloader(self, split: str) -> torch.utils.data.DataLoader:
         train = split == "train"
-        steps = [T.RandomCrop(32, padding=self.crop_padding)] if train and self.crop_padding else []
-        steps += [T.RandomHorizontalFlip()] if train and self.flip else []
-        steps += [T.ToTensor(), T.Normalize((self.mean / 255).tolist(), (self.std / 255).tolist())]
+        normalise = [T.ToTensor(), T.Normalize((self.mean / 255).tolist(), (self.std / 255).tolist())]
+        augment = [T.RandomCrop(32, padding=self.crop_padding)] if train and self.crop_padding else []
+        augment += [T.RandomHorizontalFlip()] if train and self.flip else []
+        if self.whitening is None:  # crop and flip the PIL image, then normalise
+            steps = augment + normalise
+        else:  # as the tensor path: whiten, then crop and flip the whitened image
+            steps = [*normalise, _Whiten(self.whitening), *augment]
         dataset = self._torchvision_dataset(split != "test", T.Compose(steps))
         if split != "test":  # the split's indices also address the full set (train_subset is a prefix)
             indices = self.train_indices if train else self.val_indices

@@ -1,0 +1,1 @@
+"""Hyper-parameter searches (see ``recipe.py``)."""
