@@ -11,7 +11,7 @@ import torch
 from torchvision import datasets
 
 from tests.train._helpers import TEST_IMAGES, TRAIN_PER_BATCH
-from train.data import CIFAR10DataModule, TensorLoader, random_crop_flip
+from train.data import CIFAR10DataModule, TensorLoader, random_crop_flip, whiten, zca_whitening
 
 SUBSET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10-5k"
 
@@ -84,6 +84,39 @@ def test_tensor_and_dataloader_paths_agree_without_augmentation(fake_cifar10):
         for (x, y), (x_ref, y_ref) in zip(tensor_batches, native_batches, strict=True):
             assert torch.equal(y, y_ref)
             torch.testing.assert_close(x, x_ref, atol=1e-5, rtol=1e-5)
+
+
+def test_zca_whitening_decorrelates_and_stays_symmetric():
+    generator = torch.Generator().manual_seed(0)
+    mixing = torch.randn(48, 48, generator=generator) / 4 + torch.eye(48)  # correlated pixels
+    images = (torch.randn(4000, 48, generator=generator) @ mixing * 40 + 128).clamp(0, 255).round()
+    images = images.to(torch.uint8).view(-1, 3, 4, 4)
+    mean = images.double().mean((0, 2, 3)).float()
+    std = images.double().transpose(0, 1).flatten(1).std(1).float()
+    matrix = zca_whitening(images, mean, std, epsilon=1e-5)
+    torch.testing.assert_close(matrix, matrix.T, atol=1e-4, rtol=0)  # ZCA: W = C^(-1/2), symmetric
+    white = whiten(images, mean, std, matrix, chunk=1000).flatten(1).double()
+    covariance = torch.cov(white.T)
+    torch.testing.assert_close(covariance, torch.eye(48, dtype=torch.float64), atol=2e-2, rtol=0)
+    # epsilon damps the directions of small variance: eigenvalues λ / (λ + ε) < 1
+    damped = whiten(images, mean, std, zca_whitening(images, mean, std, epsilon=1.0)).flatten(1).double()
+    eigenvalues = torch.linalg.eigvalsh(torch.cov(damped.T))
+    assert eigenvalues.max() < 1 and eigenvalues.min() > 0
+
+
+def test_zca_tensor_and_dataloader_paths_agree(fake_cifar10):
+    options = {"crop_padding": 0, "flip": False, "zca_epsilon": 0.5}
+    tensor = _module(fake_cifar10, **options)
+    native = _module(fake_cifar10, **options, loader="dataloader", num_workers=0)
+    for data in (tensor, native):
+        data.setup("fit")
+    assert torch.equal(tensor.whitening, native.whitening)
+    for split in ("val", "test"):  # unshuffled; both whiten with the training split's matrix
+        for (x, y), (x_ref, y_ref) in zip(tensor._loader(split), native._loader(split), strict=True):
+            assert torch.equal(y, y_ref)
+            torch.testing.assert_close(x, x_ref, atol=1e-4, rtol=1e-4)
+    with pytest.raises(ValueError, match="zca_epsilon"):
+        _module(fake_cifar10, zca_epsilon=0.0)
 
 
 def test_random_crop_flip_is_a_padded_translation_or_mirror():
