@@ -172,15 +172,22 @@ def plot_curves(runs: Sequence[Run], output: Path) -> None:
 
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(14, 5), layout="constrained")
     colours = plt.get_cmap("tab20")
     for index, run in enumerate(runs):
         metrics = run.path / "metrics.csv"
         if not metrics.is_file():
             continue
         data = curves(metrics)
-        style = {"color": colours(index % 20), "label": run.name, "linewidth": 1.3}
+        style = {
+            "color": colours(index % 20),
+            "label": run.name,
+            "linewidth": 1.3,
+            "marker": ".",
+            "markersize": 4,
+        }
         if data["val/acc"]:
             epochs, values = zip(*data["val/acc"], strict=True)
             accuracy_axis.plot([e + 1 for e in epochs], [100 * v for v in values], **style)
@@ -188,10 +195,12 @@ def plot_curves(runs: Sequence[Run], output: Path) -> None:
             epochs, values = zip(*data["train/loss"], strict=True)
             loss_axis.plot([e + 1 for e in epochs], values, **style)
     accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy (%)", title="val/acc")
-    loss_axis.set(xlabel="epoch", ylabel="training loss (epoch mean)", title="train/loss")
+    # log scale: hinge and cross-entropy losses differ in size, and an early spike hides the rest
+    loss_axis.set(xlabel="epoch", ylabel="training loss (epoch mean)", title="train/loss", yscale="log")
     for axis in (accuracy_axis, loss_axis):
         axis.grid(alpha=0.3)
-    loss_axis.legend(fontsize=8, loc="upper right", ncol=2)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.legend(*accuracy_axis.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     output.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(output, dpi=110)
     plt.close(figure)

@@ -304,3 +304,13 @@ def test_images_are_flattened_and_vectors_pass_through():
     torch.testing.assert_close(model(images), model(images.flatten(1)))
     assert model(torch.randn(1, IN)).shape == (1, OUT)
     assert (model.in_features, model.out_features, model.backend) == (IN, OUT, "torchlayers")
+
+
+def test_slicing_gives_a_sequential_of_the_same_layers():
+    model = MLP(12, [8, 6], 3)
+    head = model[:2]
+    assert type(head) is torch.nn.Sequential and list(head) == list(model)[:2]
+    assert list(head.state_dict()) == ["0.weight", "0.bias"]
+    assert model[-1] is list(model)[-1]
+    x = torch.randn(4, 12)
+    torch.testing.assert_close(model[2:](model[:2](x)), model(x))

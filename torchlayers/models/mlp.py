@@ -9,6 +9,7 @@ with native layers side by side.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import torch
@@ -139,3 +140,10 @@ class MLP(torch.nn.Sequential):
 
     def forward(self, input: Tensor) -> Tensor:
         return super().forward(input.flatten(1) if input.dim() > 2 else input)
+
+    def __getitem__(self, index):
+        """``model[i]`` is a layer; ``model[a:b]`` a plain ``Sequential`` of those layers (with
+        their indices as names), since a slice is no longer this MLP."""
+        if isinstance(index, slice):
+            return torch.nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
