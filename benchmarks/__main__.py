@@ -17,6 +17,13 @@ from benchmarks.config import Config
 
 PARTS = ("ops", "mlp", "overhead", "e2e")
 DEFAULT_PARTS = ("ops", "mlp", "overhead")
+E2E_ARGS = (
+    "--config train/configs/best.yaml --epochs 4 "
+    "--variant '--data.loader tensor' "
+    "--variant '--data.loader tensor --trainer.precision bf16-mixed --model.compile true' "
+    "--variant '--data.loader dataloader --data.num_workers 8' "
+    "-- --data.dataset imagefolder --data.root ../shared/data/cifar10-5k"
+)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,8 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile'd MLP")
     parser.add_argument(
         "--e2e-args",
-        default="",
-        help="arguments for `python -m train.throughput`, run by --only e2e when that module exists",
+        default=E2E_ARGS,
+        help="arguments of `python -m train.throughput` for --only e2e (default: best.yaml on the "
+        "offline subset: device-resident tensors in float32, then bf16 + torch.compile, then a "
+        "DataLoader with 8 workers)",
     )
     parser.add_argument("--output-dir", type=Path, default=report.RESULTS_DIR)
     parser.add_argument(
@@ -65,24 +74,23 @@ def make_config(args: argparse.Namespace) -> Config:
 
 
 def run_e2e(device: torch.device, extra_args: str, log) -> dict:
-    """Images/s and s/epoch from train/throughput.py (written in the training work), if present."""
+    """Images/s and s/epoch of a training config per data path, from ``python -m train.throughput``."""
     if not (REPO_ROOT / "train" / "throughput.py").exists():
         log("e2e: train/throughput.py does not exist; skipped")
         return {"skipped": "train/throughput.py does not exist"}
     command = [sys.executable, "-m", "train.throughput", *shlex.split(extra_args)]
     completed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    parsed = None
-    for line in reversed(completed.stdout.splitlines()):
+    parsed = []  # one JSON line per variant (data path, precision, compile)
+    for line in completed.stdout.splitlines():
         try:
-            parsed = json.loads(line)
-            break
+            parsed.append(json.loads(line))
         except json.JSONDecodeError:
             continue
     log(f"e2e: `{shlex.join(command[1:])}` exited {completed.returncode}")
     return {
         "command": shlex.join(["python", *command[1:]]),
         "returncode": completed.returncode,
-        "result": parsed,
+        "results": parsed,
         "output_tail": (completed.stdout + completed.stderr)[-4000:],
     }
 

@@ -72,19 +72,21 @@ def save(result: dict, directory: Path = RESULTS_DIR) -> Path:
 
 
 def latest_results(directory: Path = RESULTS_DIR) -> list[dict]:
-    """The latest full (not ``--quick``) run per device type, CPU first."""
+    """Per device type (CPU first), the latest full (not ``--quick``) measurement of each part
+    (ops, mlp, overhead, e2e): a later ``--only e2e`` run adds its part to the earlier full run."""
+    runs = [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
+    runs = sorted((r for r in runs if not r["config"]["quick"]), key=lambda r: r["environment"]["date"])
     latest: dict[str, dict] = {}
-    for path in sorted(directory.glob("*.json")):
-        result = json.loads(path.read_text())
-        if result["config"]["quick"]:
-            continue
+    for result in runs:
         device_type = result["environment"]["device_type"]
-        if (
-            device_type not in latest
-            or result["environment"]["date"] >= latest[device_type]["environment"]["date"]
-        ):
-            latest[device_type] = result
+        merged = latest.setdefault(device_type, {})
+        if "ops" in result or "mlp" in result or "environment" not in merged:
+            merged.update({k: v for k, v in result.items() if k not in PARTS})
+        merged.update({k: v for k, v in result.items() if k in PARTS})
     return [latest[key] for key in sorted(latest)]
+
+
+PARTS = ("ops", "mlp", "overhead", "e2e")
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -311,6 +313,61 @@ def _overhead_table(result: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _e2e_table(result: dict) -> list[str]:
+    e2e = result.get("e2e")
+    if not e2e or not e2e.get("results"):
+        return []
+    lines = [
+        "### End to end: training throughput",
+        "",
+        f"`{e2e['command']}`; the first epoch (compilation, caches) is left out of the medians.",
+        "",
+        "| data path | precision | compiled | images / s | s / epoch | first epoch |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in e2e["results"]:
+        loader = {"tensor": "device-resident tensors", "dataloader": "DataLoader (PIL, workers)"}
+        lines.append(
+            f"| {loader.get(run['loader'], run['loader'])} | {run['precision']} | "
+            f"{'yes' if run['compile'] else 'no'} | {run['images_per_s']:,.0f} | "
+            f"{run['s_per_epoch']:.2f} | {run['first_epoch_s']:.1f} s |"
+        )
+    return [*lines, ""]
+
+
+def readme_section(results: list[dict]) -> str:
+    """The README's summary: per device, its header line, the targets and the end-to-end table."""
+    lines = []
+    for result in results:
+        env = result["environment"]
+        lines += [
+            f"**{env['device_type'].upper()}: {env['device_name']}**, torch {env['torch']}, "
+            f"{env['date'][:10]} ({env['torch_threads']} threads). "
+            "Ratios are torchlayers / torch.nn in the same run.",
+            "",
+            *_targets(result),
+            *_e2e_table(result),
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+README = PACKAGE_DIR.parent / "README.md"
+README_BEGIN, README_END = "<!-- benchmarks -->", "<!-- /benchmarks -->"
+
+
+def write_readme(results: list[dict], readme: Path = README) -> Path | None:
+    """Replace the text between the README's benchmark markers (if it has them)."""
+    if not readme.is_file():
+        return None
+    text = readme.read_text()
+    begin, end = text.find(README_BEGIN), text.find(README_END)
+    if begin < 0 or end < begin:
+        return None
+    text = text[: begin + len(README_BEGIN)] + "\n" + readme_section(results) + text[end:]
+    readme.write_text(text)
+    return readme
+
+
 def render(results: list[dict]) -> str:
     lines = [
         "# Benchmark results",
@@ -329,13 +386,20 @@ def render(results: list[dict]) -> str:
         lines += _header(result)
         lines += ["### Targets", "", *_targets(result)]
         lines += _mlp_table(result)
+        lines += _e2e_table(result)
         lines += _ops_table(result)
         lines += _overhead_table(result)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_markdown(directory: Path = RESULTS_DIR, output: Path = MARKDOWN) -> Path:
-    output.write_text(render(latest_results(directory)))
+def write_markdown(
+    directory: Path = RESULTS_DIR, output: Path = MARKDOWN, readme: Path | None = README
+) -> Path:
+    """``RESULTS.md`` in full and the README's summary, from the latest full run per device."""
+    results = latest_results(directory)
+    output.write_text(render(results))
+    if readme is not None:
+        write_readme(results, readme)
     return output
 
 
