@@ -1,18 +1,24 @@
 """Shared machinery for the ``*Function`` classes.
 
 Every operation is written once, as a ``torch.autograd.Function`` with ``forward``,
-``setup_context``, ``backward`` and ``jvp``. Two facts of PyTorch shape this module:
+``setup_context``, ``backward`` and ``jvp``. Three facts of PyTorch shape this module:
 
 * TorchDynamo refuses to trace a Function that defines ``jvp`` ("Unsupported custom jvp").
   :func:`dispatcher` therefore builds, for each Function, a twin that is the same class body
   without ``jvp``, and returns an ``apply`` that calls the twin while ``torch.compile`` traces
   and the full Function (forward-mode AD included) in eager mode.
+* ``Function.apply`` of a ``setup_context``-style Function binds ``forward``'s signature on
+  every call, to fill in defaults (``torch.autograd.function._bind_default_args``, torch 2.14):
+  ``inspect.signature`` plus ``Signature.bind`` cost more than a small op's kernel. Our
+  callers pass every argument positionally, so that binding is the identity;
+  :func:`bind_positionally` gives ``forward`` a precomputed signature that says so cheaply.
 * Half-precision inputs are computed in float32 ("opmath", as ATen's kernels do) and rounded
   once at the end, so results match ``torch.nn`` at the dtype's own tolerance.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import torch
@@ -20,6 +26,52 @@ from torch.autograd import Function
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 _NOT_COPIED = ("jvp", "__dict__", "__weakref__")
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+class _PositionalBinding(inspect.BoundArguments):
+    """A binding of every parameter by position: ``args`` is the call's tuple and there are no
+    defaults left to apply (what ``BoundArguments`` would compute, without its loops)."""
+
+    __slots__ = ()
+
+    @property
+    def args(self) -> tuple:
+        return tuple(self.arguments.values())
+
+    @property
+    def kwargs(self) -> dict:
+        return {}
+
+    def apply_defaults(self) -> None:
+        if len(self.arguments) != len(self.signature.parameters):  # edited after binding
+            super().apply_defaults()
+
+
+class _PositionalSignature(inspect.Signature):
+    """A signature whose ``bind`` of a complete positional call skips ``inspect``'s general
+    algorithm; any other call (keywords, missing or extra arguments) binds as usual."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        parameters = self.parameters.values()
+        self._names = tuple(self.parameters) if all(p.kind in _POSITIONAL for p in parameters) else None
+
+    def bind(self, *args, **kwargs) -> inspect.BoundArguments:
+        if not kwargs and self._names is not None and len(args) == len(self._names):
+            return _PositionalBinding(self, dict(zip(self._names, args, strict=True)))
+        return super().bind(*args, **kwargs)
+
+
+def bind_positionally(cls: type[Function]) -> type[Function]:
+    """Give ``cls.forward`` a :class:`_PositionalSignature` (``inspect.signature`` returns a
+    function's ``__signature__`` as is), so ``cls.apply`` binds its arguments cheaply."""
+    forward = cls.forward
+    if not isinstance(getattr(forward, "__signature__", None), _PositionalSignature):
+        forward.__signature__ = _PositionalSignature.from_callable(forward)
+    return cls
 
 
 def without_jvp(cls: type[Function]) -> type[Function]:
@@ -35,6 +87,7 @@ def dispatcher(cls: type[Function]) -> Callable:
     (A closure, because Dynamo can neither read extra attributes of a Function class nor
     hash one as a dict key.)
     """
+    bind_positionally(cls)  # the twin shares cls's forward, hence its signature
     eager_apply = cls.apply
     compiled_apply = without_jvp(cls).apply
 

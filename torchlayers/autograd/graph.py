@@ -140,8 +140,9 @@ class AddConstantFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        # d(c + x)/dx = 1; a copy, so no caller ever holds an alias of the incoming gradient
-        grad_input = grad_output.clone() if ctx.needs_input_grad[0] else None
+        # d(c + x)/dx = 1: the incoming gradient passed on as is, as torch's add backward does
+        # (the autograd engine copies a gradient before it ever accumulates into one it shares)
+        grad_input = grad_output if ctx.needs_input_grad[0] else None
         return grad_input, None, None
 
     @staticmethod
