@@ -69,7 +69,13 @@ def _assert_rounded_from_float64(op, sample, output, actual_grads, grad_output) 
     ]
     wide_kwargs = {k: v.double() if _is_float_tensor(v) else v for k, v in sample.kwargs.items()}
     truth = op.ref(*wide, **wide_kwargs)
-    torch.testing.assert_close(output, truth.to(output.dtype))
+    # normwise, as the gradients below: a loss that sums float16 log-probabilities over classes
+    # (label smoothing) carries their rounding, a few units in the last place of the largest term
+    value_rtol = {torch.float16: 1e-3, torch.bfloat16: 1.6e-2, torch.float32: 1.3e-6}[output.dtype]
+    value_scale = truth.abs().max().item() if truth.numel() else 0.0
+    torch.testing.assert_close(
+        output.double(), truth, rtol=value_rtol, atol=max(1e-5, 2 * value_rtol * value_scale)
+    )
     tensors = [a for a in wide if _is_float_tensor(a)]
     truth_grads = grads(truth, tensors, grad_output.double())
     assert len(actual_grads) == len(truth_grads)
@@ -80,7 +86,7 @@ def _assert_rounded_from_float64(op, sample, output, actual_grads, grad_output) 
         # Normwise: gradients such as softmax(x) - target cancel, and both torch and we round
         # the float16 log-probabilities they start from, so an element's error scales with the
         # largest element, not with itself.
-        rtol = {torch.float16: 1e-3, torch.bfloat16: 1.6e-2}[output.dtype]
+        rtol = {torch.float16: 1e-3, torch.bfloat16: 1.6e-2, torch.float32: 1.3e-6}[actual.dtype]
         scale = exact.abs().max().item() if exact.numel() else 0.0
         torch.testing.assert_close(
             actual.double(), exact, rtol=rtol, atol=2 * rtol * scale, msg=lambda m, i=i: f"gradient {i}: {m}"
@@ -308,17 +314,23 @@ def test_autocast(op, device):
                 assert output.dtype == expected.dtype
                 if input_dtype == torch.float32:
                     assert output.dtype == _expected_autocast_dtype(op, input_dtype, autocast_dtype)
-                torch.testing.assert_close(output, expected)
                 tensors = sample.tensors()
                 grad_output = torch.randn_like(output)
                 actual_grads = grads(output, tensors, grad_output)
                 for tensor, grad in zip(tensors, actual_grads, strict=True):
                     assert grad is None or grad.dtype == tensor.dtype
-                assert_same_grads(
-                    actual_grads,
-                    grads(expected, tensors, grad_output),
-                    **({} if output.dtype in (torch.float32, torch.float64) else _tolerance(output.dtype)),
-                )
+                try:
+                    torch.testing.assert_close(output, expected)
+                    wide = output.dtype in (torch.float32, torch.float64)
+                    tolerance = {} if wide else _tolerance(output.dtype)
+                    assert_same_grads(actual_grads, grads(expected, tensors, grad_output), **tolerance)
+                except AssertionError:
+                    # torch's CUDA cross_entropy under autocast returns float32 values rounded
+                    # to float16; we compute in float32 throughout. Then ours must be the
+                    # float64 oracle's value at the output dtype's tolerance.
+                    if input_dtype not in HALF_DTYPES:
+                        raise
+                    _assert_rounded_from_float64(op, sample, output, actual_grads, grad_output)
 
 
 def _tolerance(dtype):

@@ -519,8 +519,10 @@ def mse_loss(
     torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
     if weight is not None and weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
-    if weight is None:  # torch's weighted mse_loss is Python arithmetic, which autocast leaves alone
+    if weight is None:
         input, target = _autocast_loss(input, target)
+    else:  # torch's weighted mse_loss is Python arithmetic: only CUDA autocast's pow goes to float32
+        input, target = _autocast_float32(input), _autocast_float32(target)
     if not (input.is_floating_point() or target.is_floating_point()):
         raise NotImplementedError(
             f"mse_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
@@ -634,4 +636,7 @@ def l2_regularization(*tensors: Tensor, weight: float) -> Tensor:
         raise ValueError("l2_regularization() needs at least one tensor to regularise")
     for tensor in tensors:
         _check_tensor("l2_regularization", tensor, "tensors")
+    # as its native composition weight * Σ t.pow(2).sum(): pow and sum are on CUDA autocast's
+    # float32 list (and on no CPU list)
+    tensors = tuple(_autocast_float32(tensor) for tensor in tensors)
     return _apply_l2_regularization(weight, *tensors)

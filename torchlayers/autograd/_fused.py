@@ -263,9 +263,9 @@ class ELUBackwardFunction(Function):
             else elu_backward(grad_tangent, saved, ctx.alpha, ctx.saved_is_result),
             None
             if saved_tangent is None
-            else (
-                opmath(saved_tangent) * _elu_second(grad, saved, ctx.alpha, ctx.saved_is_result)
-            ).to(saved.dtype),
+            else (opmath(saved_tangent) * _elu_second(grad, saved, ctx.alpha, ctx.saved_is_result)).to(
+                saved.dtype
+            ),
         )
 
 
