@@ -119,3 +119,13 @@ def updated_in_place(tangent: torch.Tensor) -> torch.Tensor:
     """
     torch.autograd.graph.increment_version(tangent)
     return tangent
+
+
+def sum_tangents(*terms):
+    """The sum of the terms that are not ``None`` (``None`` if all are): the tangent of an
+    output from the optional tangents of its inputs, or gradients that may be absent."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total

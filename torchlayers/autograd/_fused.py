@@ -28,7 +28,7 @@ import torch
 from torch.autograd import Function
 from torch.autograd import forward_ad as _forward_ad
 
-from torchlayers.autograd._function import bind_positionally, opmath
+from torchlayers.autograd._function import bind_positionally, opmath, sum_tangents
 
 _aten = torch.ops.aten
 
@@ -38,15 +38,6 @@ def prelu_weight_view(weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor
     if weight.numel() == 1 or input.dim() < 2:
         return weight.reshape(())
     return weight.reshape((-1,) + (1,) * (input.dim() - 2))
-
-
-def _sum(*terms):
-    """The sum of the terms that are not ``None`` (``None`` if all are): optional tangents."""
-    total = None
-    for term in terms:
-        if term is not None:
-            total = term if total is None else total + term
-    return total
 
 
 class SigmoidBackwardFunction(Function):
@@ -79,7 +70,7 @@ class SigmoidBackwardFunction(Function):
     def jvp(ctx, grad_tangent, output_tangent):
         grad, output = ctx.saved_tensors
         # d[g y(1 - y)] = y(1 - y) dg + g (1 - 2y) dy
-        return _sum(
+        return sum_tangents(
             None if grad_tangent is None else sigmoid_backward(grad_tangent, output),
             None
             if output_tangent is None
@@ -117,7 +108,7 @@ class TanhBackwardFunction(Function):
     def jvp(ctx, grad_tangent, output_tangent):
         grad, output = ctx.saved_tensors
         # d[g (1 - y²)] = (1 - y²) dg - 2 g y dy
-        return _sum(
+        return sum_tangents(
             None if grad_tangent is None else tanh_backward(grad_tangent, output),
             None
             if output_tangent is None
@@ -257,7 +248,7 @@ class ELUBackwardFunction(Function):
     def jvp(ctx, grad_tangent, saved_tangent, _alpha, _saved_is_result):
         grad, saved = ctx.saved_tensors
         # d[g ELU'] = ELU' dg + (d/ds [g ELU']) ds
-        return _sum(
+        return sum_tangents(
             None
             if grad_tangent is None
             else elu_backward(grad_tangent, saved, ctx.alpha, ctx.saved_is_result),
@@ -321,12 +312,12 @@ class PReLUBackwardFunction(Function):
         # d(grad_weight) = Σ (0 if x > 0 else x dg + dx g)
         zeros = torch.zeros_like(input)
         positive_input = zeros if grad_tangent is None else grad_tangent
-        negative_input = _sum(
+        negative_input = sum_tangents(
             zeros,
             None if grad_tangent is None else w * grad_tangent,
             None if weight_tangent is None else prelu_weight_view(weight_tangent, input) * grad,
         )
-        negative_weight = _sum(
+        negative_weight = sum_tangents(
             zeros,
             None if grad_tangent is None else input * grad_tangent,
             None if input_tangent is None else input_tangent * grad,

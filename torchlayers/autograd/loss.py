@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath, unbroadcast
+from torchlayers.autograd._function import opmath, sum_tangents, unbroadcast
 
 __all__ = [
     "BCELossFunction",
@@ -68,15 +68,6 @@ def _per_position_grad(grad: torch.Tensor, reduction: str, normaliser, shape) ->
     if reduction == "mean":
         grad = grad / normaliser
     return grad.expand(shape)
-
-
-def _sum_tangents(*terms):
-    """The sum of the tangent terms that exist (``None`` where an input had no tangent)."""
-    total = None
-    for term in terms:
-        if term is not None:
-            total = term if total is None else total + term
-    return total
 
 
 # --- softmax ---------------------------------------------------------------------------------
@@ -318,7 +309,7 @@ class SoftTargetNLLLossFunction(Function):
             return term if w is None else w * term
 
         # d(-w q log p) = -w (q d log p + (1 - ε) dq log p) - dw q log p
-        tangent = _sum_tangents(
+        tangent = sum_tangents(
             None if log_probs_tangent is None else weighted(q * log_probs_tangent.to(dtype)),
             None if target_tangent is None else weighted((1 - smoothing) * target_tangent.to(dtype) * logp),
             None
@@ -407,7 +398,7 @@ class MSELossFunction(Function):
         diff = input.to(dtype) - target.to(dtype)
         w = None if weight is None else weight.to(dtype)
         # d w (x - y)² = 2 w (x - y)(dx - dy) + dw (x - y)²
-        d_diff = _sum_tangents(
+        d_diff = sum_tangents(
             None if input_tangent is None else input_tangent.to(dtype),
             None if target_tangent is None else -target_tangent.to(dtype),
         )
@@ -415,7 +406,7 @@ class MSELossFunction(Function):
         if tangent is not None and w is not None:
             tangent = w * tangent
         if weight_tangent is not None:
-            tangent = _sum_tangents(tangent, weight_tangent.to(dtype) * diff.square())
+            tangent = sum_tangents(tangent, weight_tangent.to(dtype) * diff.square())
         tangent = tangent.expand(diff.shape)
         if ctx.reduction == "mean" and w is not None:
             # d (A / B) = (dA - L dB) / B with L = A / B, B = Σ w
@@ -471,7 +462,7 @@ class BCELossFunction(Function):
     def jvp(ctx, input_tangent, target_tangent, _weight, _reduction):
         input, target, weight = ctx.saved_tensors
         x, y = opmath(input), opmath(target)
-        tangent = _sum_tangents(
+        tangent = sum_tangents(
             None if input_tangent is None else _bce_input_slope(x, y) * opmath(input_tangent),
             None if target_tangent is None else _bce_target_slope(x) * opmath(target_tangent),
         )
@@ -607,7 +598,7 @@ class L2RegularizationFunction(Function):
     def jvp(ctx, _weight_tangent, *tangents):
         tensors = ctx.saved_tensors
         # dR = 2 λ Σ ⟨W, dW⟩
-        total = _sum_tangents(
+        total = sum_tangents(
             *(
                 None if dt is None else (opmath(t) * opmath(dt)).sum()
                 for t, dt in zip(tensors, tangents, strict=True)
