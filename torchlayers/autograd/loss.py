@@ -158,10 +158,8 @@ def target_weights(target: torch.Tensor, weight, ignore_index: int, dtype: torch
     ignored = target == ignore_index
     safe_target = target.masked_fill(ignored, 0)  # any valid class: its weight is zeroed below
     if weight is None:
-        per_position = torch.ones(target.shape, dtype=dtype, device=target.device)
-    else:
-        per_position = weight.to(dtype)[safe_target]
-    return safe_target, per_position.masked_fill(ignored, 0)
+        return safe_target, (~ignored).to(dtype)
+    return safe_target, weight.to(dtype)[safe_target].masked_fill(ignored, 0)
 
 
 def _class_index(safe_target: torch.Tensor, class_dim: int) -> torch.Tensor:
