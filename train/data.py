@@ -355,16 +355,18 @@ class CIFAR10DataModule(pl.LightningDataModule):
         if self.train_subset is not None:
             images, labels = images[: self.train_subset], labels[: self.train_subset]
         self.train_indices, self.val_indices = self.split_indices(len(labels))
-        pixels = images[self.train_indices].transpose(0, 1).reshape(images.shape[1], -1).double()
+        train_images = images[self.train_indices]
+        pixels = train_images.transpose(0, 1).reshape(images.shape[1], -1).double()
         self.mean, self.std = pixels.mean(1).float(), pixels.std(1).float()  # per channel, 0..255 units
         if self.zca_epsilon is not None:  # on the GPU when there is one: an eigh of 3072 x 3072
             device = self._device()
-            train_images = images[self.train_indices].to(device)
-            matrix = zca_whitening(train_images, self.mean.to(device), self.std.to(device), self.zca_epsilon)
+            matrix = zca_whitening(
+                train_images.to(device), self.mean.to(device), self.std.to(device), self.zca_epsilon
+            )
             self.whitening = matrix.cpu()
         test_images, test_labels = self._arrays(train=False)
         self.splits = {
-            "train": (images[self.train_indices], labels[self.train_indices]),
+            "train": (train_images, labels[self.train_indices]),
             "val": (images[self.val_indices], labels[self.val_indices]),
             "test": (test_images, test_labels),
         }
