@@ -29,7 +29,7 @@ from torchlayers.autograd import (
     TanhFunction,
 )
 from torchlayers.autograd._function import dispatcher
-from torchlayers.autograd.loss import (  # losses (issue 3)
+from torchlayers.autograd.loss import (
     BCELossFunction,
     L2RegularizationFunction,
     LogSoftmaxFunction,
@@ -45,17 +45,25 @@ from torchlayers.autograd.loss import (  # losses (issue 3)
 __all__ = [
     "add",
     "add_constant",
+    "binary_cross_entropy",
+    "cross_entropy",
     "elu",
     "exp",
+    "l2_regularization",
     "leaky_relu",
     "linear",
+    "log_softmax",
     "maxout",
+    "mse_loss",
     "mul",
     "mul_constant",
+    "multi_margin_loss",
+    "nll_loss",
     "prelu",
     "reciprocal",
     "relu",
     "sigmoid",
+    "softmax",
     "tanh",
 ]
 
@@ -75,6 +83,14 @@ _apply_relu = dispatcher(ReLUFunction)
 _apply_reciprocal = dispatcher(ReciprocalFunction)
 _apply_sigmoid = dispatcher(SigmoidFunction)
 _apply_tanh = dispatcher(TanhFunction)
+_apply_binary_cross_entropy = dispatcher(BCELossFunction)
+_apply_l2_regularization = dispatcher(L2RegularizationFunction)
+_apply_log_softmax = dispatcher(LogSoftmaxFunction)
+_apply_mse_loss = dispatcher(MSELossFunction)
+_apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
+_apply_nll_loss = dispatcher(NLLLossFunction)
+_apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
+_apply_softmax = dispatcher(SoftmaxFunction)
 
 
 def _check_tensor(name: str, value, argument: str = "input") -> None:
@@ -256,28 +272,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return _apply_prelu(input, weight)
 
 
-# ---- losses (issue 3): below this line ----------------------------------------------------
-
-__all__ += [
-    "binary_cross_entropy",
-    "cross_entropy",
-    "l2_regularization",
-    "log_softmax",
-    "mse_loss",
-    "multi_margin_loss",
-    "nll_loss",
-    "softmax",
-]
-
-_apply_binary_cross_entropy = dispatcher(BCELossFunction)
-_apply_l2_regularization = dispatcher(L2RegularizationFunction)
-_apply_log_softmax = dispatcher(LogSoftmaxFunction)
-_apply_mse_loss = dispatcher(MSELossFunction)
-_apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
-_apply_nll_loss = dispatcher(NLLLossFunction)
-_apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
-_apply_softmax = dispatcher(SoftmaxFunction)
-
+# --- losses ---------------------------------------------------------------------------------
+#
 # Each wrapper checks its arguments where torch does (same exception types), applies autocast's
 # rule for losses (float16/bfloat16 computed in float32 on CPU and CUDA) and calls the Functions
 # of torchlayers/autograd/loss.py. cross_entropy = nll_loss(log_softmax(input)), as in torch.
