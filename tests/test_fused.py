@@ -17,11 +17,12 @@ import pytest
 import torch
 import torch.nn.functional as TF
 from torch.autograd import gradcheck, gradgradcheck
+from torch.autograd.function import _is_setup_context_defined
 
 import torchlayers.functional as F
-from torchlayers.autograd import LeakyReLUFunction, ReLUFunction
+from torchlayers.autograd import LeakyReLUFunction, ReLUFunction, SigmoidFunction
 from torchlayers.autograd import _fused as fused
-from torchlayers.autograd._function import bind_positionally
+from torchlayers.autograd._function import bind_positionally, dispatcher
 
 GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batched_forward_grad": True}
 GRADGRADCHECK = {"check_fwd_over_rev": True, "check_batched_grad": True}
@@ -257,3 +258,33 @@ def test_apply_with_keywords_still_works():
     x = torch.randn(5, requires_grad=True)
     torch.testing.assert_close(ReLUFunction.apply(x, inplace=False), torch.relu(x))
     torch.testing.assert_close(LeakyReLUFunction.apply(x, 0.3, False), TF.leaky_relu(x, 0.3))
+
+
+# --- dispatcher: which twin runs ------------------------------------------------------------
+
+
+def _forward_cls(output: torch.Tensor) -> type:
+    return output.grad_fn._forward_cls
+
+
+def test_dispatcher_routes_eager_calls_to_the_ctx_forward_twin():
+    """Eager calls outside ``torch.func`` run the ``forward(ctx, ...)`` twin (same name, same
+    backward and jvp); under a transform they run the ``setup_context`` Function itself."""
+    x = torch.randn(4, 3, requires_grad=True)
+    apply = dispatcher(SigmoidFunction)
+    eager = _forward_cls(apply(x))
+    assert eager is not SigmoidFunction and eager.__name__ == "SigmoidFunction"
+    assert eager.backward is SigmoidFunction.backward and eager.jvp is SigmoidFunction.jvp
+    assert not _is_setup_context_defined(eager.setup_context)
+    with pytest.raises(RuntimeError, match="setup_context"):
+        torch.func.vmap(eager.apply)(x.detach())  # why transforms must not get the twin
+    batched = torch.func.vmap(apply)(x.detach())
+    torch.testing.assert_close(batched, torch.sigmoid(x.detach()))
+
+
+def test_ctx_forward_twin_forward_ad_and_double_backward():
+    """The eager twin keeps forward-mode AD (its jvp) and double backward."""
+    apply = dispatcher(SigmoidFunction)
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(apply, (x,), check_forward_ad=True)
+    torch.autograd.gradgradcheck(apply, (x,))

@@ -28,7 +28,7 @@ import torch
 from torch.autograd import Function
 from torch.autograd import forward_ad as _forward_ad
 
-from torchlayers.autograd._function import bind_positionally, opmath, sum_tangents
+from torchlayers.autograd._function import bind_positionally, dispatcher, opmath, sum_tangents
 
 _aten = torch.ops.aten
 
@@ -335,13 +335,12 @@ def _fused_call(cls: type[Function]) -> Callable:
     else ``cls.apply``. A graph is needed under grad mode (``create_graph=True``), an active
     forward-AD level (dual tensors) or a ``torch.func`` transform."""
     kernel = bind_positionally(cls).forward
-    apply = cls.apply
+    apply = dispatcher(cls)  # cls itself under torch.func transforms, its ctx-forward twin else
+    transforms_active = torch._C._are_functorch_transforms_active
 
     def call(*args):
         if torch.compiler.is_compiling() or not (
-            torch.is_grad_enabled()
-            or _forward_ad._current_level >= 0
-            or torch._C._are_functorch_transforms_active()
+            torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active()
         ):
             return kernel(*args)
         return apply(*args)
