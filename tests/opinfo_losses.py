@@ -127,12 +127,6 @@ def _nll_args(args, kwargs):
     )
 
 
-def _cross_entropy_nll_args(args, kwargs):
-    """cross_entropy = NLLLossFunction(log_softmax(input), ...)."""
-    input, *rest = args
-    return _nll_args((F.log_softmax(input, A.loss.class_dim_of(input)), *rest), kwargs)
-
-
 def _cross_entropy_smoothing_args(args, kwargs):
     """Smoothed class indices = SoftTargetNLLLossFunction(log_softmax(input), q, ...)."""
     input, target = args
@@ -297,10 +291,10 @@ LOSS_OPS: list[OpInfo] = [
         "cross_entropy",
         F.cross_entropy,
         TF.cross_entropy,
-        A.NLLLossFunction,
+        A.CrossEntropyFunction,
         class_index_samples(),
         autocast_output="float32",
-        function_args=_cross_entropy_nll_args,
+        function_args=_nll_args,
     ),
     OpInfo(
         "cross_entropy_label_smoothing",

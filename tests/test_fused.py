@@ -1,6 +1,8 @@
 """The backward Functions of ``torchlayers/autograd/_fused.py`` (each activation's derivative as
-a Function of its own, forward = ATen's fused backward kernel), and the apply path's cheap
-argument binding.
+a Function of its own, forward = ATen's fused backward kernel) and of the losses
+(``LogSoftmaxBackwardFunction``, ``NLLLossBackwardFunction``, the two halves of
+``CrossEntropyFunction``'s backward), the apply path's cheap argument binding, and the
+dispatcher's eager twin.
 
 They are not in the op registry (no functional calls them), so they get their own checks here:
 gradcheck/gradgradcheck of each one (the activation's second and third derivatives), the
@@ -22,6 +24,7 @@ from torch.autograd.function import _is_setup_context_defined
 import torchlayers.functional as F
 from torchlayers.autograd import LeakyReLUFunction, ReLUFunction, SigmoidFunction
 from torchlayers.autograd import _fused as fused
+from torchlayers.autograd import loss as losses
 from torchlayers.autograd._function import bind_positionally, dispatcher
 
 GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batched_forward_grad": True}
@@ -63,6 +66,16 @@ CASES = [
     ("prelu_shared", fused.PReLUBackwardFunction, lambda: (_grad(4, 3), _off_zero(4, 3), _off_zero(1))),
     ("prelu_1d", fused.PReLUBackwardFunction, lambda: (_grad(6), _off_zero(6), _off_zero(1))),
     ("prelu_0d", fused.PReLUBackwardFunction, lambda: (_grad(), _off_zero(), _off_zero(1))),
+    (
+        "log_softmax",
+        losses.LogSoftmaxBackwardFunction,
+        lambda: (_grad(3, 5), torch.log_softmax(_off_zero(3, 5), 1), 1),
+    ),
+    (
+        "log_softmax_dim0",
+        losses.LogSoftmaxBackwardFunction,
+        lambda: (_grad(4, 2, 3), torch.log_softmax(_off_zero(4, 2, 3), 0), 0),
+    ),
 ]
 
 
@@ -118,6 +131,118 @@ def test_third_derivative_matches_torch(ours, theirs):
         torch.testing.assert_close(a, e)
 
 
+def _nll_backward_args(shape, reduction, weighted, ignore):
+    """(g, log p, y, w, reduction, ignore_index, Σ w_y) for NLLLossBackwardFunction; only g
+    requires grad (the map is linear in g and reads log p for its shape only)."""
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    log_probs = torch.log_softmax(torch.randn(shape, dtype=torch.float64), 0 if len(shape) == 1 else 1)
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    target = torch.randint(0, n_classes, target_shape)
+    if ignore and target.dim():
+        target.view(-1)[0] = -100
+    weight = torch.rand(n_classes, dtype=torch.float64) + 0.5 if weighted else None
+    total_weight = weight[target.clamp_min(0)] if weighted else torch.ones(target_shape, dtype=torch.float64)
+    total_weight = torch.where(target == -100, 0, total_weight).sum()
+    grad = torch.randn(target_shape if reduction == "none" else (), dtype=torch.float64, requires_grad=True)
+    return grad, log_probs, target, weight, reduction, -100, total_weight
+
+
+NLL_SHAPES = [(5,), (4, 5), (3, 4, 2), (2, 4, 3, 2), (2, 3, 2, 2, 2)]
+
+
+@pytest.mark.parametrize("shape", NLL_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize(
+    ("weighted", "ignore"), [(False, False), (True, True)], ids=["plain", "weight_ignore"]
+)
+def test_nll_loss_backward_function(shape, reduction, weighted, ignore):
+    """d/dg of dℓ/d log p (the NLL of R), reverse and forward mode, batched; and the kernel's
+    value equals NLLLossFunction's own (readable) backward."""
+    args = _nll_backward_args(shape, reduction, weighted, ignore)
+    grad, rest = args[0], args[1:]
+
+    def fn(g):
+        return losses.NLLLossBackwardFunction.apply(g, *rest)
+
+    assert gradcheck(fn, (grad,), **GRADCHECK)
+    assert gradgradcheck(fn, (grad,), **GRADGRADCHECK)
+    log_probs = rest[0].detach().requires_grad_()
+    loss = losses.NLLLossFunction.apply(log_probs, rest[1], rest[2], reduction, -100)
+    (expected,) = torch.autograd.grad(loss, log_probs, grad.detach())
+    torch.testing.assert_close(fn(grad.detach()), expected, rtol=0, atol=1e-15)
+
+
+def _projected_derivatives(fn, x, seed):
+    """(d1, d2, d3): the gradient of fn(x), then gradients of its random projections ⟨dₖ, u⟩
+    (a plain sum would vanish for the losses: softmax - onehot sums to 0 along the classes)."""
+    generator = torch.Generator().manual_seed(seed)
+    (d1,) = torch.autograd.grad(fn(x).sum(), x, create_graph=True)
+    u = torch.randn(x.shape, dtype=x.dtype, generator=generator)
+    (d2,) = torch.autograd.grad((d1 * u).sum(), x, create_graph=True)
+    v = torch.randn(x.shape, dtype=x.dtype, generator=generator)
+    (d3,) = torch.autograd.grad((d2 * v).sum(), x)
+    return d1, d2, d3
+
+
+_TARGET = torch.tensor([0, 3, 4, 1])
+_WEIGHT = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7], dtype=torch.float64)
+LOSS_THIRD_ORDER = [
+    ("log_softmax", lambda x: F.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1)),
+    ("cross_entropy", lambda x: F.cross_entropy(x, _TARGET), lambda x: TF.cross_entropy(x, _TARGET)),
+    (
+        "cross_entropy_weight_sum",
+        lambda x: F.cross_entropy(x, _TARGET, _WEIGHT, reduction="sum"),
+        lambda x: TF.cross_entropy(x, _TARGET, _WEIGHT, reduction="sum"),
+    ),
+    (
+        "cross_entropy_none",
+        lambda x: F.cross_entropy(x, _TARGET, reduction="none") * torch.arange(1.0, 5.0, dtype=x.dtype),
+        lambda x: TF.cross_entropy(x, _TARGET, reduction="none") * torch.arange(1.0, 5.0, dtype=x.dtype),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"), [c[1:] for c in LOSS_THIRD_ORDER], ids=[c[0] for c in LOSS_THIRD_ORDER]
+)
+def test_loss_third_derivatives_match_torch(ours, theirs):
+    """Cross entropy's (and log-softmax's) first, second and third derivatives, through our
+    backward Functions, equal torch's."""
+    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    for a, e in zip(_projected_derivatives(ours, x, 3), _projected_derivatives(theirs, x, 3), strict=True):
+        torch.testing.assert_close(a, e)
+
+
+CE_PARITY = [
+    ("mean", (64, 10), {}),
+    ("weight_ignore_sum", (64, 10), {"weight": True, "ignore_index": 2, "reduction": "sum"}),
+    ("none", (64, 10), {"reduction": "none"}),
+    ("unbatched", (10,), {}),
+    ("kdim", (8, 10, 3, 5), {"weight": True}),
+    ("kdim_3", (8, 10, 7), {"reduction": "none"}),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(("shape", "kwargs"), [c[1:] for c in CE_PARITY], ids=[c[0] for c in CE_PARITY])
+def test_cross_entropy_is_torch_kernels_bit_for_bit(shape, kwargs, dtype):
+    """Class-index cross entropy runs the kernels torch.nn runs (log-softmax and NLL forward,
+    their backwards): loss and gradient equal to the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = (torch.randn(shape) * 3).to(dtype).requires_grad_()
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
+    target = torch.randint(0, n_classes, () if len(shape) == 1 else shape[:1] + shape[2:])
+    kwargs = dict(kwargs)
+    if kwargs.pop("weight", False):
+        kwargs["weight"] = (torch.rand(n_classes) + 0.5).to(dtype)
+    ours, theirs = F.cross_entropy(x, target, **kwargs), TF.cross_entropy(x, target, **kwargs)
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    grad_output = torch.rand_like(ours) + 0.5
+    (actual,) = torch.autograd.grad(ours, x, grad_output)
+    (expected,) = torch.autograd.grad(theirs, x, grad_output)
+    torch.testing.assert_close(actual, expected, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("weight_shape", [(1,), (3,)], ids=["shared", "channels"])
 def test_prelu_second_derivatives_match_torch(weight_shape):
     """Mixed second derivatives of PReLU (the incoming gradient a constant, as after ``sum``),
@@ -145,6 +270,12 @@ BACKWARD_NODES = [
         "prelu",
         lambda x: F.prelu(x, torch.full((1,), 0.25, requires_grad=True)),
         "PReLUBackwardFunctionBackward",
+    ),
+    ("log_softmax", lambda x: F.log_softmax(x, 1), "LogSoftmaxBackwardFunctionBackward"),
+    (
+        "cross_entropy",
+        lambda x: F.cross_entropy(x, torch.tensor([0, 3, 1])),
+        "LogSoftmaxBackwardFunctionBackward",
     ),
 ]
 

@@ -31,6 +31,7 @@ from torchlayers.autograd import (
 from torchlayers.autograd._function import dispatcher
 from torchlayers.autograd.loss import (
     BCELossFunction,
+    CrossEntropyFunction,
     L2RegularizationFunction,
     LogSoftmaxFunction,
     MSELossFunction,
@@ -84,6 +85,7 @@ _apply_reciprocal = dispatcher(ReciprocalFunction)
 _apply_sigmoid = dispatcher(SigmoidFunction)
 _apply_tanh = dispatcher(TanhFunction)
 _apply_binary_cross_entropy = dispatcher(BCELossFunction)
+_apply_cross_entropy = dispatcher(CrossEntropyFunction)
 _apply_l2_regularization = dispatcher(L2RegularizationFunction)
 _apply_log_softmax = dispatcher(LogSoftmaxFunction)
 _apply_mse_loss = dispatcher(MSELossFunction)
@@ -281,6 +283,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 def _reduction_mode(size_average, reduce, reduction: str) -> str:
     """The reduction after torch's handling of the legacy ``size_average``/``reduce`` flags."""
+    if size_average is None and reduce is None and reduction in ("mean", "sum", "none"):
+        return reduction  # the common call, without the checks below
     if size_average is not None or reduce is not None:
         reduction = _Reduction.legacy_get_string(size_average, reduce)  # warns, as torch does
     _Reduction.get_enum(reduction)  # ValueError: "... is not a valid value for reduction"
@@ -291,7 +295,7 @@ def _autocast_loss(*tensors):
     """Autocast's rule for losses: every torch loss here is on the float32 list of both CPU and
     CUDA autocast (and cross_entropy's parts, log_softmax and nll_loss, on CUDA's), so float16
     and bfloat16 tensors are computed in float32; float64 stays float64."""
-    device_type = next(t.device.type for t in tensors if isinstance(t, Tensor))
+    device_type = tensors[0].device.type  # the input, a tensor (checked by every caller)
     if device_type not in ("cpu", "cuda") or not torch.is_autocast_enabled(device_type):
         return tensors
     return tuple(
@@ -341,8 +345,14 @@ def _check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_class
         )
 
 
-def _check_class_target(name: str, input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """Shape, dtype and range checks of a class-index target; returns it as int64."""
+def _check_class_target(
+    name: str, input: Tensor, target: Tensor, ignore_index: int, check_range: bool = True
+) -> Tensor:
+    """Shape, dtype and (unless the kernel that reads the target checks it: ``check_range``
+    false) range checks of a class-index target; returns it as int64."""
+    common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
+    if not check_range and common and target.shape[0] == input.shape[0]:
+        return target  # the common (N, C) call, all checks passed
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if input.dim() != 1 and (target.shape[0] if target.dim() else 0) != input.shape[0]:
@@ -362,7 +372,7 @@ def _check_class_target(name: str, input: Tensor, target: Tensor, ignore_index: 
     target = target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
     n_classes = input.shape[0 if input.dim() == 1 else 1]
 
-    if target.device.type != "cpu" or target.numel() == 0 or not _can_inspect_values():
+    if not check_range or target.device.type != "cpu" or target.numel() == 0 or not _can_inspect_values():
         # On CUDA, as in torch's kernel, a bad class stops the gather that picks x_y with a
         # device-side assert: checking here would cost several kernel launches per call.
         return target
@@ -442,10 +452,14 @@ def cross_entropy(
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
-    target = _check_class_target("cross_entropy", input, target, ignore_index)
+    # without smoothing, one node whose NLL kernel checks the class range
+    fused = label_smoothing <= 0
+    target = _check_class_target("cross_entropy", input, target, ignore_index, check_range=not fused)
     class_dim = class_dim_of(input)
     _check_class_weight("cross_entropy", weight, input, input.shape[class_dim])
     _check_no_weight_grad("cross_entropy", weight)
+    if fused:
+        return _apply_cross_entropy(input, target, weight, reduction, ignore_index)[0]
     log_probs = _apply_log_softmax(input, class_dim)
     if label_smoothing <= 0:
         return _apply_nll_loss(log_probs, target, weight, reduction, ignore_index)

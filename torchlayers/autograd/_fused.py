@@ -47,7 +47,7 @@ class SigmoidBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, output):
-        return _aten.sigmoid_backward(grad, output)
+        return _aten.sigmoid_backward.default(grad, output)
 
     @staticmethod
     def setup_context(ctx, inputs, result):
@@ -85,7 +85,7 @@ class TanhBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, output):
-        return _aten.tanh_backward(grad, output)
+        return _aten.tanh_backward.default(grad, output)
 
     @staticmethod
     def setup_context(ctx, inputs, result):
@@ -126,7 +126,7 @@ class ReLUBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, output):
-        return _aten.threshold_backward(grad, output, 0)
+        return _aten.threshold_backward.default(grad, output, 0)
 
     @staticmethod
     def setup_context(ctx, inputs, result):
@@ -160,7 +160,7 @@ class LeakyReLUBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, saved, negative_slope, saved_is_result):
-        return _aten.leaky_relu_backward(grad, saved, negative_slope, saved_is_result)
+        return _aten.leaky_relu_backward.default(grad, saved, negative_slope, saved_is_result)
 
     @staticmethod
     def setup_context(ctx, inputs, result):
@@ -217,7 +217,7 @@ class ELUBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, saved, alpha, saved_is_result):
-        grad_input = _aten.elu_backward(grad, alpha, 1, 1, saved_is_result, saved)
+        grad_input = _aten.elu_backward.default(grad, alpha, 1, 1, saved_is_result, saved)
         if _may_hold_nan(saved):
             # At s = NaN, ATen's vectorised CPU kernel gives NaN where its scalar path (and CUDA's
             # kernel) pass the gradient through (``s <= 0`` is false): keep the latter definition.
@@ -273,7 +273,7 @@ class PReLUBackwardFunction(Function):
     @staticmethod
     def forward(grad, input, weight):
         w = prelu_weight_view(weight, input)
-        grad_input, grad_weight = _aten._prelu_kernel_backward(grad, input, w)
+        grad_input, grad_weight = _aten._prelu_kernel_backward.default(grad, input, w)
         return grad_input, grad_weight.sum_to_size(w.shape).reshape(weight.shape)
 
     @staticmethod

@@ -26,14 +26,20 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath, sum_tangents, unbroadcast
+from torchlayers.autograd._function import bind_positionally, opmath, sum_tangents, unbroadcast
+from torchlayers.autograd._fused import _fused_call
+
+_aten = torch.ops.aten
 
 __all__ = [
     "BCELossFunction",
+    "CrossEntropyFunction",
     "L2RegularizationFunction",
+    "LogSoftmaxBackwardFunction",
     "LogSoftmaxFunction",
     "MSELossFunction",
     "MultiMarginLossFunction",
+    "NLLLossBackwardFunction",
     "NLLLossFunction",
     "SoftTargetNLLLossFunction",
     "SoftmaxFunction",
@@ -73,10 +79,50 @@ def _per_position_grad(grad: torch.Tensor, reduction: str, normaliser, shape) ->
 # --- softmax ---------------------------------------------------------------------------------
 
 
-def _log_softmax_grad(grad: torch.Tensor, output: torch.Tensor, dim: int) -> torch.Tensor:
-    # d/dz_j log softmax(z)_i = δ_ij - softmax(z)_j   ⇒   g - softmax(z) Σᵢ gᵢ
-    g = opmath(grad)
-    return (g - torch.exp(opmath(output)) * g.sum(dim, keepdim=True)).to(grad.dtype)
+class LogSoftmaxBackwardFunction(Function):
+    """(g, y) ↦ g - e^y Σⱼ gⱼ: log-softmax's backward from its cached output y = log p
+    (ATen's ``_log_softmax_backward_data``, one pass, float32 accumulation for half inputs)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, output, dim):
+        return _aten._log_softmax_backward_data.default(grad, output, dim, output.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        grad, output, dim = inputs
+        ctx.dim = dim
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, output)
+        ctx.save_for_forward(grad, output)
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        grad, output = ctx.saved_tensors
+        r, p = opmath(grad_result), torch.exp(opmath(output))
+        grad_grad = grad_output = None
+        if ctx.needs_input_grad[0]:
+            # d/dg [g - p Σg] applied to R: R - Σⱼ Rⱼ pⱼ (log-softmax's own Jacobian-vector product)
+            grad_grad = (r - (r * p).sum(ctx.dim, keepdim=True)).to(grad_result.dtype)
+        if ctx.needs_input_grad[1]:
+            # d/dy [-e^y Σg] = -e^y Σg, elementwise in y
+            grad_output = (-r * p * opmath(grad).sum(ctx.dim, keepdim=True)).to(output.dtype)
+        return grad_grad, grad_output, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, output_tangent, _dim):
+        grad, output = ctx.saved_tensors
+        p = torch.exp(opmath(output))
+        # d[g - p Σg] = dg - p Σdg - p dy Σg
+        return sum_tangents(
+            None if grad_tangent is None else log_softmax_backward(grad_tangent, output, ctx.dim),
+            None
+            if output_tangent is None
+            else (-p * opmath(output_tangent) * opmath(grad).sum(ctx.dim, keepdim=True)).to(output.dtype),
+        )
+
+
+log_softmax_backward = _fused_call(LogSoftmaxBackwardFunction)
 
 
 def _softmax_grad(grad: torch.Tensor, output: torch.Tensor, dim: int) -> torch.Tensor:
@@ -105,7 +151,7 @@ class LogSoftmaxFunction(Function):
         (output,) = ctx.saved_tensors
         grad_input = None
         if ctx.needs_input_grad[0]:
-            grad_input = _log_softmax_grad(grad_output, output, ctx.dim)
+            grad_input = log_softmax_backward(grad_output, output, ctx.dim)  # g - softmax(z) Σ g
         return grad_input, None
 
     @staticmethod
@@ -167,6 +213,15 @@ def _class_index(safe_target: torch.Tensor, class_dim: int) -> torch.Tensor:
     return safe_target.reshape(1) if class_dim == 0 else safe_target.unsqueeze(1)
 
 
+def _nll(input, target, weight, reduction: str, ignore_index: int, total_weight=None) -> torch.Tensor:
+    """-w_y x_y at each position, reduced; 'mean' divides by Σ w_y (``total_weight`` if given)."""
+    class_dim = class_dim_of(input)
+    safe_target, w = target_weights(target, weight, ignore_index, _opmath_dtype(input.dtype))
+    picked = input.gather(class_dim, _class_index(safe_target, class_dim)).reshape(target.shape)
+    normaliser = w.sum() if total_weight is None else total_weight
+    return _reduce(-w * opmath(picked), reduction, normaliser).to(input.dtype)
+
+
 class NLLLossFunction(Function):
     """ℓ = -w_y x_y per position (x log-probabilities, y a class index); mean divides by Σ w_y.
 
@@ -178,10 +233,7 @@ class NLLLossFunction(Function):
 
     @staticmethod
     def forward(input, target, weight, reduction, ignore_index):
-        class_dim = class_dim_of(input)
-        safe_target, w = target_weights(target, weight, ignore_index, _opmath_dtype(input.dtype))
-        picked = input.gather(class_dim, _class_index(safe_target, class_dim)).reshape(target.shape)
-        return _reduce(-w * opmath(picked), reduction, w.sum()).to(input.dtype)
+        return _nll(input, target, weight, reduction, ignore_index)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -217,10 +269,148 @@ class NLLLossFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
         target, weight = ctx.saved_tensors
-        safe_target, w = target_weights(target, weight, ctx.ignore_index, _opmath_dtype(ctx.input_dtype))
-        index = _class_index(safe_target, ctx.class_dim)
-        picked = input_tangent.gather(ctx.class_dim, index).reshape(target.shape)
-        return _reduce(-w * opmath(picked), ctx.reduction, w.sum()).to(ctx.input_dtype)
+        return _nll(input_tangent, target, weight, ctx.reduction, ctx.ignore_index)  # linear in x
+
+
+# --- cross entropy: log-softmax and NLL as one node ------------------------------------------
+
+_REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # ATen's at::Reduction
+
+
+def _nll_kernel_views(log_probs: torch.Tensor, target: torch.Tensor):
+    """ATen's NLL kernels take (C,)/(N, C) with a (N,) target, or (N, C, H, W) with (N, H, W)
+    (``nll_loss2d``): other K-dimensional inputs are viewed as (N, C, 1, d1·d2·...), as
+    ``torch.nn.functional.nll_loss`` does. Returns (log p, target, is 2d)."""
+    if log_probs.dim() <= 2 or log_probs.dim() == 4:
+        return log_probs, target, log_probs.dim() == 4
+    n, c = log_probs.shape[:2]
+    return log_probs.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1), True
+
+
+def _nll_kernel_forward(log_probs, target, weight, reduction: str, ignore_index: int):
+    """(-w_y log p_y reduced, Σ w_y) by ATen's nll_loss / nll_loss2d forward kernel."""
+    viewed_log_probs, viewed_target, is_2d = _nll_kernel_views(log_probs, target)
+    kernel = _aten.nll_loss2d_forward.default if is_2d else _aten.nll_loss_forward.default
+    loss, total_weight = kernel(
+        viewed_log_probs, viewed_target, weight, _REDUCTION_ENUM[reduction], ignore_index
+    )
+    return (loss.view(target.shape) if reduction == "none" else loss), total_weight
+
+
+class NLLLossBackwardFunction(Function):
+    """(g, log p) ↦ dℓ/d log p = -w_y g / Z in each position's target slot, 0 elsewhere (Z = Σ w_y
+    for 'mean', else 1; ATen's ``nll_loss_backward``: one zero-fill and one scatter). Linear in
+    g; ``log_probs`` gives only the shape and dtype."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, log_probs, target, weight, reduction, ignore_index, total_weight):
+        viewed_log_probs, viewed_target, is_2d = _nll_kernel_views(log_probs, target)
+        if reduction == "none":
+            grad = grad.reshape(viewed_target.shape)
+        kernel = _aten.nll_loss2d_backward.default if is_2d else _aten.nll_loss_backward.default
+        grad_log_probs = kernel(
+            grad,
+            viewed_log_probs,
+            viewed_target,
+            weight,
+            _REDUCTION_ENUM[reduction],
+            ignore_index,
+            total_weight,
+        )
+        return grad_log_probs if viewed_log_probs is log_probs else grad_log_probs.view(log_probs.shape)
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        _grad, log_probs, target, weight, reduction, ignore_index, total_weight = inputs
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.save_for_backward(target, weight, total_weight)
+        ctx.save_for_forward(log_probs, target, weight, total_weight)
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        target, weight, total_weight = ctx.saved_tensors
+        grad_grad = None
+        if ctx.needs_input_grad[0]:
+            # d/dg Σ R ⊙ (-w_y g / Z at y) = -Σ w_y R_y / Z: the NLL loss of R, per position for 'none'
+            grad_grad = _nll(grad_result, target, weight, ctx.reduction, ctx.ignore_index, total_weight)
+        return grad_grad, None, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, *_constants):
+        log_probs, target, weight, total_weight = ctx.saved_tensors
+        # linear in g: d(result) = the same map applied to dg
+        return nll_loss_backward(
+            grad_tangent, log_probs, target, weight, ctx.reduction, ctx.ignore_index, total_weight
+        )
+
+
+nll_loss_backward = _fused_call(NLLLossBackwardFunction)
+
+
+@bind_positionally
+class CrossEntropyFunction(Function):
+    """ℓ = -w_y log softmax(z)_y = w_y (log Σⱼ e^{zⱼ} - z_y) per sample, for a class-index target;
+    'mean' divides by Σ w_y. One node for ``nll_loss(log_softmax(z))``: ATen's log-softmax and
+    NLL kernels forward, and backward the lecture's softmax-classifier gradient
+
+        dℓ/dz = w_y (softmax(z) - onehot(y)) / Z
+
+    as NLL's scatter followed by log-softmax's backward (two passes, as torch.nn's pair).
+
+    Outputs (loss, log p, Σ w_y). Log p is the tensor backward reads (torch.nn's log_softmax
+    caches the same one); returning it makes the cached copy part of the graph, so double
+    backward differentiates through it, and a gradient arriving at it is added before the
+    log-softmax backward. Σ w_y is not differentiable. Inputs (C,), (N, C) or (N, C, d1, ...).
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, weight, reduction, ignore_index):
+        log_probs = torch.log_softmax(input, class_dim_of(input))  # z - max z - log Σ e^{z - max z}
+        # -w_y log p_y, reduced; checks 0 <= y < C (IndexError on CPU, device assert on CUDA)
+        loss, total_weight = _nll_kernel_forward(log_probs, target, weight, reduction, ignore_index)
+        return loss, log_probs, total_weight
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _input, target, weight, reduction, ignore_index = inputs
+        _loss, log_probs, total_weight = output
+        ctx.mark_non_differentiable(total_weight)
+        ctx.set_materialize_grads(False)  # a gradient for log p arrives only in double backward
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.class_dim = class_dim_of(log_probs)
+        ctx.save_for_backward(log_probs, target, weight, total_weight)
+        ctx.save_for_forward(log_probs, target, weight, total_weight)
+
+    @staticmethod
+    def backward(ctx, grad_loss, grad_log_probs, _grad_total_weight):
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            log_probs, target, weight, total_weight = ctx.saved_tensors
+            # dℓ/d log p = -w_y / Z at the target class; plus a gradient reaching log p itself
+            grad_nll = None
+            if grad_loss is not None:
+                grad_nll = nll_loss_backward(
+                    grad_loss, log_probs, target, weight, ctx.reduction, ctx.ignore_index, total_weight
+                )
+            grad_log_probs = sum_tangents(grad_nll, grad_log_probs)
+            if grad_log_probs is not None:
+                # d log softmax(z) / dz: g - softmax(z) Σ g  ⇒  w_y (softmax(z) - onehot(y)) / Z
+                grad_input = log_softmax_backward(grad_log_probs, log_probs, ctx.class_dim)
+        return grad_input, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
+        log_probs, target, weight, total_weight = ctx.saved_tensors
+        # d log p = dz - Σⱼ pⱼ dzⱼ;   dℓ = -w_y d log p_y / Z
+        t = opmath(input_tangent)
+        p = torch.exp(opmath(log_probs))
+        log_probs_tangent = (t - (p * t).sum(ctx.class_dim, keepdim=True)).to(input_tangent.dtype)
+        loss_tangent = _nll(log_probs_tangent, target, weight, ctx.reduction, ctx.ignore_index, total_weight)
+        return loss_tangent, log_probs_tangent, None
 
 
 def _class_weight_view(weight, log_probs: torch.Tensor, class_dim: int):
