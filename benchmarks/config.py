@@ -23,6 +23,11 @@ class Config:
     mlp_sizes: tuple[int, ...] = (3072, 1024, 1024, 10)
     mlp_batch: int = 512
     mlp_rounds: int = 10
+    # The same step at sizes where the arithmetic is negligible: what remains is Python and
+    # dispatch overhead, the regime of the eager CUDA step (a GPU finishes the big one's math
+    # faster than the host issues it).
+    mlp_host_sizes: tuple[int, ...] = (64, 32, 32, 10)
+    mlp_host_batch: int = 8
     compile: bool = True
     autocast_dtypes: tuple[torch.dtype, ...] = field(default=(torch.float32, torch.bfloat16))
 
@@ -65,6 +70,8 @@ class Config:
             "mlp_sizes": list(self.mlp_sizes),
             "mlp_batch": self.mlp_batch,
             "mlp_rounds": self.mlp_rounds,
+            "mlp_host_sizes": list(self.mlp_host_sizes),
+            "mlp_host_batch": self.mlp_host_batch,
             "compile": self.compile,
             "autocast_dtypes": [str(dtype).removeprefix("torch.") for dtype in self.autocast_dtypes],
         }

@@ -6,6 +6,7 @@ float32 and under bfloat16 autocast; time per step, memory, and graph breaks whe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 
@@ -153,4 +154,7 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
             records.append(benchmark_step(config, dtype, compiled, log))
+    host_bound = dataclasses.replace(config, mlp_sizes=config.mlp_host_sizes, mlp_batch=config.mlp_host_batch)
+    log("mlp, host-bound sizes (Python and dispatch overhead):")
+    records.append({**benchmark_step(host_bound, torch.float32, False, log), "regime": "host-bound"})
     return {"records": records}

@@ -1,10 +1,11 @@
 """Where a small op's time goes: ReLU's apply path, one layer at a time.
 
-From the inside out: the native op, ``ReLUFunction.apply`` (the custom Function machinery),
-the ``dispatcher`` closure (``torch.compiler.is_compiling()`` and one more call), the
-functional wrapper (argument checks), the ``nn.Module`` call. Each is timed for forward +
-backward on a small input, interleaved, so the difference between neighbours is the cost of
-that layer.
+From the inside out: the native op, a minimal Python Function (the floor: torch's cost of any
+``autograd.Function``), ``ReLUFunction`` through ``torch``'s ``setup_context`` path and through
+our ``forward(ctx, ...)`` eager twin (what eager calls run), the ``dispatcher`` closure
+(``torch.compiler.is_compiling()``, the transform check), the functional wrapper (argument
+checks), the ``nn.Module`` call. Each is timed for forward + backward on a small input,
+interleaved, so the difference between neighbours is the cost of that layer.
 """
 
 from __future__ import annotations
@@ -12,23 +13,47 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from torch.autograd import Function
 
 import torchlayers.functional as F
 import torchlayers.nn as tnn
 from benchmarks.config import Config
 from benchmarks.timing import compare
 from torchlayers.autograd import ReLUFunction
+from torchlayers.autograd._function import with_ctx_forward
+
+_threshold_backward = torch.ops.aten.threshold_backward.default
+
+
+class MinimalReLU(Function):
+    """The least a Python ReLU Function can do: one kernel forward, save the output, one kernel
+    backward (no checks, no jvp). Its cost above ``torch.relu`` is torch's price for any
+    Python ``autograd.Function``."""
+
+    @staticmethod
+    def forward(ctx, input):
+        output = torch.relu(input)
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        return _threshold_backward(grad_output, output, 0)  # d relu = 1[y > 0]
 
 
 def run(config: Config, log: Callable[[str], None] = print) -> dict:
     input = torch.randn(config.small_shape, device=config.device, requires_grad=True)
     grad_output = torch.rand_like(input) + 0.5
     apply_relu = F._apply_relu
+    eager_twin = with_ctx_forward(ReLUFunction)
     paths = {
         "torchlayers.nn.ReLU()": tnn.ReLU(),
         "torchlayers.functional.relu": F.relu,
         "dispatcher(ReLUFunction)": lambda x: apply_relu(x, False),
-        "ReLUFunction.apply": lambda x: ReLUFunction.apply(x, False),
+        "ReLUFunction.apply (setup_context path)": lambda x: ReLUFunction.apply(x, False),
+        "eager twin of ReLUFunction (ctx path)": lambda x: eager_twin.apply(x, False),
+        "minimal Python Function (floor)": MinimalReLU.apply,
         "torch.nn.ReLU()": torch.nn.ReLU(),
         "torch.relu": torch.relu,
     }

@@ -31,11 +31,18 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
 
     (eager_float32, *_) = result["mlp"]["records"]
     assert eager_float32["mode"] == "eager" and eager_float32["step"]["ratio"] > 0
-    assert set(result["overhead"]["seconds"]) >= {"torchlayers.nn.ReLU()", "torch.relu"}
+    host_bound = result["mlp"]["records"][-1]
+    assert host_bound["regime"] == "host-bound" and host_bound["sizes"] == [64, 32, 32, 10]
+    assert set(result["overhead"]["seconds"]) >= {
+        "torchlayers.nn.ReLU()",
+        "minimal Python Function (floor)",
+        "torch.relu",
+    }
 
     markdown = report.render([result])
     assert "| ReLU | small | 8×16 |" in markdown
     assert "MLP train step, eager, float32" in markdown
+    assert "host-bound sizes (64-32-32-10, batch 8)" in markdown
 
 
 def test_saved_tensor_bytes_counts_each_storage_once():
