@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,6 +40,25 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def _git_commit() -> str | None:
+    """The measured code: HEAD's short hash, "+changes" if the tree differs (None outside git)."""
+    root = PACKAGE_DIR.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if status else "")
+
+
 def environment(config: Config) -> dict:
     device = config.device
     info = {
@@ -54,6 +74,7 @@ def environment(config: Config) -> dict:
         "torch_interop_threads": torch.get_num_interop_threads(),
         "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
+        "git_commit": _git_commit(),
     }
     if device.type == "cuda":
         properties = torch.cuda.get_device_properties(device)
@@ -125,7 +146,9 @@ def _header(result: dict) -> list[str]:
     lines = [
         f"## {env['device_type'].upper()}: {env['device_name']}",
         "",
-        f"torch {env['torch']} (CUDA {env['cuda']}), Python {env['python']}, {env['date']}; "
+        f"torch {env['torch']} (CUDA {env['cuda']}), Python {env['python']}, {env['date']}"
+        + (f", code at {env['git_commit']}" if env.get("git_commit") else "")
+        + "; "
         f"{env['torch_threads']} torch threads on {env['cpu_count']} logical CPUs "
         f"(load average at start {', '.join(f'{x:.1f}' for x in env['load_average_at_start'] or [])}). "
         f"Medians of {config['rounds']} interleaved rounds per op, {config['mlp_rounds']} per MLP "
@@ -357,8 +380,9 @@ def readme_section(results: list[dict]) -> str:
         env = result["environment"]
         lines += [
             f"**{env['device_type'].upper()}: {env['device_name']}**, torch {env['torch']}, "
-            f"{env['date'][:10]} ({env['torch_threads']} threads). "
-            "Ratios are torchlayers / torch.nn in the same run.",
+            f"{env['date'][:10]} ({env['torch_threads']} threads"
+            + (f", code at {env['git_commit']}" if env.get("git_commit") else "")
+            + "). Ratios are torchlayers / torch.nn in the same run.",
             "",
             *_targets(result),
             *_e2e_table(result),
