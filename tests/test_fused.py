@@ -71,6 +71,12 @@ CASES = [
         losses.LogSoftmaxBackwardFunction,
         lambda: (_grad(3, 5), torch.log_softmax(_off_zero(3, 5), 1), 1),
     ),
+    ("softmax", losses.SoftmaxBackwardFunction, lambda: (_grad(3, 5), torch.softmax(_off_zero(3, 5), 1), 1)),
+    (
+        "softmax_dim0",
+        losses.SoftmaxBackwardFunction,
+        lambda: (_grad(4, 2, 3), torch.softmax(_off_zero(4, 2, 3), 0), 0),
+    ),
     (
         "log_softmax_dim0",
         losses.LogSoftmaxBackwardFunction,
@@ -156,8 +162,8 @@ NLL_SHAPES = [(5,), (4, 5), (3, 4, 2), (2, 4, 3, 2), (2, 3, 2, 2, 2)]
     ("weighted", "ignore"), [(False, False), (True, True)], ids=["plain", "weight_ignore"]
 )
 def test_nll_loss_backward_function(shape, reduction, weighted, ignore):
-    """d/dg of dℓ/d log p (the NLL of R), reverse and forward mode, batched; and the kernel's
-    value equals NLLLossFunction's own (readable) backward."""
+    """d/dg of dℓ/d log p (the NLL of R, in plain ops), reverse and forward mode, batched; and
+    the value equals torch.nn.functional.nll_loss's gradient."""
     args = _nll_backward_args(shape, reduction, weighted, ignore)
     grad, rest = args[0], args[1:]
 
@@ -167,7 +173,7 @@ def test_nll_loss_backward_function(shape, reduction, weighted, ignore):
     assert gradcheck(fn, (grad,), **GRADCHECK)
     assert gradgradcheck(fn, (grad,), **GRADGRADCHECK)
     log_probs = rest[0].detach().requires_grad_()
-    loss = losses.NLLLossFunction.apply(log_probs, rest[1], rest[2], reduction, -100)
+    loss = TF.nll_loss(log_probs, rest[1], rest[2], reduction=reduction, ignore_index=-100)
     (expected,) = torch.autograd.grad(loss, log_probs, grad.detach())
     torch.testing.assert_close(fn(grad.detach()), expected, rtol=0, atol=1e-15)
 
@@ -188,6 +194,7 @@ _TARGET = torch.tensor([0, 3, 4, 1])
 _WEIGHT = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7], dtype=torch.float64)
 LOSS_THIRD_ORDER = [
     ("log_softmax", lambda x: F.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1)),
+    ("softmax", lambda x: F.softmax(x, 1), lambda x: TF.softmax(x, 1)),
     ("cross_entropy", lambda x: F.cross_entropy(x, _TARGET), lambda x: TF.cross_entropy(x, _TARGET)),
     (
         "cross_entropy_weight_sum",
@@ -272,6 +279,7 @@ BACKWARD_NODES = [
         "PReLUBackwardFunctionBackward",
     ),
     ("log_softmax", lambda x: F.log_softmax(x, 1), "LogSoftmaxBackwardFunctionBackward"),
+    ("softmax", lambda x: F.softmax(x, 1), "SoftmaxBackwardFunctionBackward"),
     (
         "cross_entropy",
         lambda x: F.cross_entropy(x, torch.tensor([0, 3, 1])),

@@ -426,10 +426,11 @@ def nll_loss(
     _check_tensor("nll_loss", target, "target")
     reduction = _reduction_mode(size_average, reduce, reduction)
     input, weight = _autocast_loss(input, weight)
-    target = _check_class_target("nll_loss", input, target, ignore_index)
+    # ATen's NLL kernel checks the class range (IndexError on CPU, device assert on CUDA)
+    target = _check_class_target("nll_loss", input, target, ignore_index, check_range=False)
     _check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
     _check_no_weight_grad("nll_loss", weight)
-    return _apply_nll_loss(input, target, weight, reduction, ignore_index)
+    return _apply_nll_loss(input, target, weight, reduction, ignore_index)[0]
 
 
 def cross_entropy(
@@ -461,8 +462,6 @@ def cross_entropy(
     if fused:
         return _apply_cross_entropy(input, target, weight, reduction, ignore_index)[0]
     log_probs = _apply_log_softmax(input, class_dim)
-    if label_smoothing <= 0:
-        return _apply_nll_loss(log_probs, target, weight, reduction, ignore_index)
     smoothed, total_weight = smoothed_class_target(log_probs, target, weight, ignore_index, label_smoothing)
     return _apply_soft_target_nll_loss(log_probs, smoothed, weight, 0.0, reduction, total_weight)
 

@@ -1,13 +1,15 @@
 """Losses and the softmax: the cost functions of the lecture's classic models.
 
-Six Functions, each one formula, composed the way ``torch.nn.functional`` composes them:
+Each Function is one formula, composed the way ``torch.nn.functional`` composes them:
 
 * ``LogSoftmaxFunction`` / ``SoftmaxFunction``: log pᵢ = zᵢ - log Σⱼ e^{zⱼ} (log-sum-exp, never
   ``log(softmax)``) and pᵢ = e^{zᵢ} / Σⱼ e^{zⱼ}.
-* ``NLLLossFunction``: ℓ = -w_y log p_y for class-index targets (``weight``, ``ignore_index``),
-  a gather forward and a scatter backward, so it never touches the other C - 1 classes.
-  ``cross_entropy(z, y) = nll_loss(log_softmax(z), y)``: backward of the pair is
-  softmax(z) - onehot(y), the lecture's softmax-classifier gradient.
+* ``NLLLossFunction``: ℓ = -w_y log p_y for class-index targets (``weight``, ``ignore_index``):
+  pick log p_y forward, scatter -w_y into the target slots backward, never touching the other
+  C - 1 classes.
+* ``CrossEntropyFunction``: ℓ = -w_y log softmax(z)_y, ``nll_loss(log_softmax(z), y)`` as one
+  node; its backward is w_y (softmax(z) - onehot(y)) / Z, the lecture's softmax-classifier
+  gradient.
 * ``SoftTargetNLLLossFunction``: ℓ = -Σ_c w_c q_c log p_c for a probability target q (label
   smoothing folded in as q ← (1 - ε) q + ε/C); cross entropy with class probabilities, and with
   label smoothing of class indices (q = (1 - ε) onehot(y) + ε/C, built by the functional).
@@ -19,6 +21,13 @@ Every backward is written from the derivative, in differentiable torch ops evalu
 *inputs* (or the Function's own output), so double backward works; the reduction is undone by
 :func:`_per_position_grad` (d mean / dℓᵢ = 1/Z). Half-precision inputs are computed in float32
 and rounded once, as ATen's loss kernels accumulate.
+
+Where ATen has the formula as one kernel (the softmaxes' backwards, NLL forward and backward),
+the Function runs that kernel, written beside its formula, and the backward pass goes through a
+backward Function of its own (``SoftmaxBackwardFunction``, ``LogSoftmaxBackwardFunction``,
+``NLLLossBackwardFunction``) whose derivatives are written out, as in ``_fused.py``: the same
+kernels as ``torch.nn`` (equal to the last bit), and double backward still differentiates our
+formulas. ``_nll`` is the NLL formula in plain ops, for those derivatives and tangents.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ __all__ = [
     "NLLLossBackwardFunction",
     "NLLLossFunction",
     "SoftTargetNLLLossFunction",
+    "SoftmaxBackwardFunction",
     "SoftmaxFunction",
 ]
 
@@ -125,10 +135,53 @@ class LogSoftmaxBackwardFunction(Function):
 log_softmax_backward = _fused_call(LogSoftmaxBackwardFunction)
 
 
-def _softmax_grad(grad: torch.Tensor, output: torch.Tensor, dim: int) -> torch.Tensor:
-    # d/dz_j softmax(z)_i = pᵢ (δ_ij - p_j)   ⇒   p ⊙ (g - Σᵢ gᵢ pᵢ)
-    g, p = opmath(grad), opmath(output)
-    return (p * (g - (g * p).sum(dim, keepdim=True))).to(grad.dtype)
+class SoftmaxBackwardFunction(Function):
+    """(g, p) ↦ p ⊙ (g - Σⱼ gⱼ pⱼ): softmax's backward from its cached output p (ATen's
+    ``_softmax_backward_data``, one pass, float32 accumulation for half inputs)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, output, dim):
+        return _aten._softmax_backward_data.default(grad, output, dim, output.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        grad, output, dim = inputs
+        ctx.dim = dim
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, output)
+        ctx.save_for_forward(grad, output)
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        grad, output = ctx.saved_tensors
+        grad_grad = grad_output = None
+        if ctx.needs_input_grad[0]:
+            # d/dg [p ⊙ (g - Σ g p)] applied to R = p ⊙ (R - Σ R p): the same map (symmetric Jacobian)
+            grad_grad = softmax_backward(grad_result, output, ctx.dim)
+        if ctx.needs_input_grad[1]:
+            # d/dp [p ⊙ (g - Σ g p)] applied to R = R ⊙ (g - Σ g p) - g Σ R p
+            r, g, p = opmath(grad_result), opmath(grad), opmath(output)
+            gp, rp = (g * p).sum(ctx.dim, keepdim=True), (r * p).sum(ctx.dim, keepdim=True)
+            grad_output = (r * (g - gp) - g * rp).to(output.dtype)
+        return grad_grad, grad_output, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, output_tangent, _dim):
+        grad, output = ctx.saved_tensors
+        # d[p ⊙ (g - Σ g p)] = p ⊙ (dg - Σ dg p) + dp ⊙ (g - Σ g p) - p Σ g dp
+        output_term = None
+        if output_tangent is not None:
+            g, p, dp = opmath(grad), opmath(output), opmath(output_tangent)
+            gp, gdp = (g * p).sum(ctx.dim, keepdim=True), (g * dp).sum(ctx.dim, keepdim=True)
+            output_term = (dp * (g - gp) - p * gdp).to(output.dtype)
+        return sum_tangents(
+            None if grad_tangent is None else softmax_backward(grad_tangent, output, ctx.dim),
+            output_term,
+        )
+
+
+softmax_backward = _fused_call(SoftmaxBackwardFunction)
 
 
 class LogSoftmaxFunction(Function):
@@ -182,13 +235,13 @@ class SoftmaxFunction(Function):
         (output,) = ctx.saved_tensors
         grad_input = None
         if ctx.needs_input_grad[0]:
-            grad_input = _softmax_grad(grad_output, output, ctx.dim)
+            grad_input = softmax_backward(grad_output, output, ctx.dim)  # p ⊙ (g - Σ g p)
         return grad_input, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _dim):
         (output,) = ctx.saved_tensors
-        return _softmax_grad(input_tangent, output, ctx.dim)  # the Jacobian is symmetric
+        return softmax_backward(input_tangent, output, ctx.dim)  # the Jacobian is symmetric
 
 
 # --- negative log-likelihood -----------------------------------------------------------------
@@ -221,58 +274,6 @@ def _nll(input, target, weight, reduction: str, ignore_index: int, total_weight=
     normaliser = w.sum() if total_weight is None else total_weight
     return _reduce(-w * opmath(picked), reduction, normaliser).to(input.dtype)
 
-
-class NLLLossFunction(Function):
-    """ℓ = -w_y x_y per position (x log-probabilities, y a class index); mean divides by Σ w_y.
-
-    Saves the integer target and the class weights: backward scatters -w_y into the target
-    slots and never reads the input.
-    """
-
-    generate_vmap_rule = True
-
-    @staticmethod
-    def forward(input, target, weight, reduction, ignore_index):
-        return _nll(input, target, weight, reduction, ignore_index)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        input, target, weight, reduction, ignore_index = inputs
-        ctx.reduction, ctx.ignore_index = reduction, ignore_index
-        ctx.input_shape, ctx.input_dtype = input.shape, input.dtype
-        ctx.class_dim = class_dim_of(input)
-        ctx.save_for_backward(target, weight)
-        ctx.save_for_forward(target, weight)
-
-    @staticmethod
-    def _scaled_weights(ctx, grad):
-        """(gather/scatter index, -w_y · dL/dℓ per position)."""
-        target, weight = ctx.saved_tensors
-        g = opmath(grad)
-        safe_target, w = target_weights(target, weight, ctx.ignore_index, g.dtype)
-        g = _per_position_grad(g, ctx.reduction, w.sum(), target.shape)
-        # ignored positions get exactly 0, even when 'mean' divided by a total weight of 0
-        scaled = torch.where(target == ctx.ignore_index, 0, -w * g)
-        return _class_index(safe_target, ctx.class_dim), scaled
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        grad_input = None
-        if ctx.needs_input_grad[0]:
-            # d/dx_{n,c} (-w_{y_n} x_{n,y_n}) = -w_{y_n} 1[c = y_n]: scatter into the target slots
-            index, scaled = NLLLossFunction._scaled_weights(ctx, grad_output)
-            zeros = torch.zeros(ctx.input_shape, dtype=scaled.dtype, device=scaled.device)
-            grad_input = zeros.scatter(ctx.class_dim, index, scaled.reshape(index.shape))
-            grad_input = grad_input.to(ctx.input_dtype)
-        return grad_input, None, None, None, None
-
-    @staticmethod
-    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
-        target, weight = ctx.saved_tensors
-        return _nll(input_tangent, target, weight, ctx.reduction, ctx.ignore_index)  # linear in x
-
-
-# --- cross entropy: log-softmax and NLL as one node ------------------------------------------
 
 _REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # ATen's at::Reduction
 
@@ -347,6 +348,51 @@ class NLLLossBackwardFunction(Function):
 
 
 nll_loss_backward = _fused_call(NLLLossBackwardFunction)
+
+
+class NLLLossFunction(Function):
+    """ℓ = -w_y x_y per position (x log-probabilities, y a class index); mean divides by Σ w_y.
+
+    Forward and backward are ATen's NLL kernels (``_nll`` below is the same formula in plain
+    ops: the gather that picks x_y, the weights, the reduction); backward scatters -w_y g / Z
+    into the target slots and reads the input for its shape only. Outputs (loss, Σ w_y), the
+    second not differentiable. Saves what ``torch.nn.NLLLoss`` saves: input, target, weight.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, weight, reduction, ignore_index):
+        # -w_y x_y, reduced; checks 0 <= y < C (IndexError on CPU, device assert on CUDA)
+        return _nll_kernel_forward(input, target, weight, reduction, ignore_index)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, weight, reduction, ignore_index = inputs
+        ctx.mark_non_differentiable(output[1])
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.save_for_backward(input, target, weight, output[1])
+        ctx.save_for_forward(target, weight, output[1])
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_total_weight):
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            input, target, weight, total_weight = ctx.saved_tensors
+            # d/dx_{n,c} (-w_{y_n} x_{n,y_n}) = -w_{y_n} 1[c = y_n]: scatter into the target slots
+            grad_input = nll_loss_backward(
+                grad_output, input, target, weight, ctx.reduction, ctx.ignore_index, total_weight
+            )
+        return grad_input, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
+        target, weight, total_weight = ctx.saved_tensors
+        # linear in x: the loss of the tangent
+        return _nll(input_tangent, target, weight, ctx.reduction, ctx.ignore_index, total_weight), None
+
+
+# --- cross entropy: log-softmax and NLL as one node ------------------------------------------
 
 
 @bind_positionally
