@@ -77,6 +77,9 @@ CASES = [
         losses.SoftmaxBackwardFunction,
         lambda: (_grad(4, 2, 3), torch.softmax(_off_zero(4, 2, 3), 0), 0),
     ),
+    ("mse_mean", losses.MSELossBackwardFunction, lambda: (_grad(), _grad(3, 4), _grad(3, 4), "mean")),
+    ("mse_sum", losses.MSELossBackwardFunction, lambda: (_grad(), _grad(5), _grad(5), "sum")),
+    ("mse_none", losses.MSELossBackwardFunction, lambda: (_grad(2, 3), _grad(2, 3), _grad(2, 3), "none")),
     (
         "log_softmax_dim0",
         losses.LogSoftmaxBackwardFunction,
@@ -191,8 +194,14 @@ def _projected_derivatives(fn, x, seed):
 
 
 _TARGET = torch.tensor([0, 3, 4, 1])
+_MSE_TARGET = torch.randn(4, 5, dtype=torch.float64)
 _WEIGHT = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7], dtype=torch.float64)
 LOSS_THIRD_ORDER = [
+    (
+        "mse_loss",
+        lambda x: F.mse_loss(x * x, _MSE_TARGET),  # x² inside, so the third derivative is not 0
+        lambda x: TF.mse_loss(x * x, _MSE_TARGET),
+    ),
     ("log_softmax", lambda x: F.log_softmax(x, 1), lambda x: TF.log_softmax(x, 1)),
     ("softmax", lambda x: F.softmax(x, 1), lambda x: TF.softmax(x, 1)),
     ("cross_entropy", lambda x: F.cross_entropy(x, _TARGET), lambda x: TF.cross_entropy(x, _TARGET)),
@@ -218,6 +227,23 @@ def test_loss_third_derivatives_match_torch(ours, theirs):
     x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
     for a, e in zip(_projected_derivatives(ours, x, 3), _projected_derivatives(theirs, x, 3), strict=True):
         torch.testing.assert_close(a, e)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_is_torch_kernels_bit_for_bit(reduction, dtype):
+    """Unweighted same-shape mse_loss runs torch.nn's kernels: loss and both gradients equal to
+    the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 1031).to(dtype).requires_grad_()
+    y = torch.randn(16, 1031).to(dtype).requires_grad_()
+    ours, theirs = F.mse_loss(x, y, reduction=reduction), TF.mse_loss(x, y, reduction=reduction)
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    grad_output = torch.rand_like(ours) + 0.5
+    actual = torch.autograd.grad(ours, (x, y), grad_output)
+    expected = torch.autograd.grad(theirs, (x, y), grad_output)
+    for a, e in zip(actual, expected, strict=True):
+        torch.testing.assert_close(a, e, rtol=0, atol=0)
 
 
 CE_PARITY = [

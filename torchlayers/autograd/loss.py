@@ -46,6 +46,7 @@ __all__ = [
     "L2RegularizationFunction",
     "LogSoftmaxBackwardFunction",
     "LogSoftmaxFunction",
+    "MSELossBackwardFunction",
     "MSELossFunction",
     "MultiMarginLossFunction",
     "NLLLossBackwardFunction",
@@ -584,6 +585,8 @@ class MSELossFunction(Function):
 
     @staticmethod
     def forward(input, target, weight, reduction):
+        if _mse_kernel_applies(input, target, weight):
+            return _aten.mse_loss.default(input, target, _REDUCTION_ENUM[reduction])  # (x - y)², reduced
         dtype = _opmath_dtype(_pair_dtype(input, target))
         squared = (input.to(dtype) - target.to(dtype)).square()
         if weight is not None:
@@ -603,6 +606,14 @@ class MSELossFunction(Function):
     @staticmethod
     def backward(ctx, grad_output):
         input, target, weight = ctx.saved_tensors
+        if _mse_kernel_applies(input, target, weight):
+            grad_input = grad_target = None
+            if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+                # d/dx (x - y)² = 2 (x - y) (÷ N for 'mean');  d/dy = -d/dx
+                common = mse_loss_backward(grad_output, input, target, ctx.reduction)
+                grad_input = common if ctx.needs_input_grad[0] else None
+                grad_target = -common if ctx.needs_input_grad[1] else None
+            return grad_input, grad_target, None, None
         dtype = opmath(grad_output).dtype
         diff = input.to(dtype) - target.to(dtype)
         w = None if weight is None else weight.to(dtype)
@@ -649,6 +660,62 @@ class MSELossFunction(Function):
             return ((tangent.sum() - loss * d_total) / w.sum()).to(out_dtype)
         normaliser = diff.numel() if w is None else w.sum()
         return _reduce(tangent, ctx.reduction, normaliser).to(out_dtype)
+
+
+def _mse_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
+    """ATen's mse_loss kernels cover the unweighted loss of same-shape, same-dtype tensors."""
+    return weight is None and input.shape == target.shape and input.dtype == target.dtype
+
+
+class MSELossBackwardFunction(Function):
+    """(g, x, y) ↦ 2 (x - y) g / n: the squared error's backward (n = N for 'mean', else 1;
+    ATen's ``mse_loss_backward``, one pass). Differentiable in g, x and y."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, input, target, reduction):
+        return _aten.mse_loss_backward.default(grad, input, target, _REDUCTION_ENUM[reduction])
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        grad, input, target, reduction = inputs
+        ctx.reduction = reduction
+        ctx.scale = 2 / input.numel() if reduction == "mean" else 2.0
+        ctx.save_for_backward(grad, input, target)
+        ctx.save_for_forward(grad, input, target)
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        grad, input, target = ctx.saved_tensors
+        r = opmath(grad_result)
+        grad_grad = grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            # d/dg Σ R ⊙ 2 (x - y) g / n = Σ 2 R (x - y) / n (elementwise for 'none')
+            per_element = ctx.scale * r * (opmath(input) - opmath(target))
+            grad_grad = (per_element if ctx.reduction == "none" else per_element.sum()).to(grad.dtype)
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            common = ctx.scale * opmath(grad) * r  # d/dx [2 (x - y) g / n] = 2 g / n;  d/dy = -2 g / n
+            grad_input = common.to(input.dtype) if ctx.needs_input_grad[1] else None
+            grad_target = (-common).to(target.dtype) if ctx.needs_input_grad[2] else None
+        return grad_grad, grad_input, grad_target, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, input_tangent, target_tangent, _reduction):
+        grad, input, target = ctx.saved_tensors
+        # d[2 (x - y) g / n] = 2 ((x - y) dg + g (dx - dy)) / n
+        d_diff = sum_tangents(
+            None if input_tangent is None else opmath(input_tangent),
+            None if target_tangent is None else -opmath(target_tangent),
+        )
+        tangent = sum_tangents(
+            None if grad_tangent is None else (opmath(input) - opmath(target)) * opmath(grad_tangent),
+            None if d_diff is None else opmath(grad) * d_diff,
+        )
+        return (ctx.scale * tangent).to(input.dtype)
+
+
+mse_loss_backward = _fused_call(MSELossBackwardFunction)
 
 
 def _bce_logs(x: torch.Tensor):
