@@ -38,6 +38,11 @@ def _off_zero(*shape, low=-3.0, high=3.0, requires_grad=True):
     return x.requires_grad_(requires_grad)
 
 
+def _unit(*shape):
+    """float64 probabilities in [0.1, 0.9], away from BCE's floored denominator."""
+    return torch.empty(shape, dtype=torch.float64).uniform_(0.1, 0.9).requires_grad_()
+
+
 def _grad(*shape):
     return torch.randn(shape, dtype=torch.float64, requires_grad=True)
 
@@ -77,6 +82,8 @@ CASES = [
         losses.SoftmaxBackwardFunction,
         lambda: (_grad(4, 2, 3), torch.softmax(_off_zero(4, 2, 3), 0), 0),
     ),
+    ("bce_mean", losses.BCELossBackwardFunction, lambda: (_grad(), _unit(3, 4), _unit(3, 4), None, "mean")),
+    ("bce_none", losses.BCELossBackwardFunction, lambda: (_grad(5), _unit(5), _unit(5), None, "none")),
     ("mse_mean", losses.MSELossBackwardFunction, lambda: (_grad(), _grad(3, 4), _grad(3, 4), "mean")),
     ("mse_sum", losses.MSELossBackwardFunction, lambda: (_grad(), _grad(5), _grad(5), "sum")),
     ("mse_none", losses.MSELossBackwardFunction, lambda: (_grad(2, 3), _grad(2, 3), _grad(2, 3), "none")),
@@ -196,7 +203,13 @@ def _projected_derivatives(fn, x, seed):
 _TARGET = torch.tensor([0, 3, 4, 1])
 _MSE_TARGET = torch.randn(4, 5, dtype=torch.float64)
 _WEIGHT = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7], dtype=torch.float64)
+_BCE_TARGET = torch.rand(4, 5, dtype=torch.float64)
 LOSS_THIRD_ORDER = [
+    (
+        "binary_cross_entropy",
+        lambda x: F.binary_cross_entropy(torch.sigmoid(x), _BCE_TARGET),
+        lambda x: TF.binary_cross_entropy(torch.sigmoid(x), _BCE_TARGET),
+    ),
     (
         "mse_loss",
         lambda x: F.mse_loss(x * x, _MSE_TARGET),  # x² inside, so the third derivative is not 0
@@ -244,6 +257,24 @@ def test_mse_loss_is_torch_kernels_bit_for_bit(reduction, dtype):
     expected = torch.autograd.grad(theirs, (x, y), grad_output)
     for a, e in zip(actual, expected, strict=True):
         torch.testing.assert_close(a, e, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(("reduction", "weighted"), [("mean", False), ("sum", True), ("none", True)])
+def test_binary_cross_entropy_is_torch_kernels_bit_for_bit(reduction, weighted, dtype):
+    """Same-shape, same-dtype binary_cross_entropy runs torch.nn's kernels: loss and input
+    gradient equal to the last bit in every dtype (the target gradient is our formula)."""
+    torch.manual_seed(0)
+    x = torch.rand(16, 1031).clamp(0.01, 0.99).to(dtype).requires_grad_()
+    y = torch.rand(16, 1031).to(dtype)
+    weight = torch.rand(16, 1031).to(dtype) if weighted else None
+    ours = F.binary_cross_entropy(x, y, weight, reduction=reduction)
+    theirs = TF.binary_cross_entropy(x, y, weight, reduction=reduction)
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    grad_output = torch.rand_like(ours) + 0.5
+    (actual,) = torch.autograd.grad(ours, x, grad_output)
+    (expected,) = torch.autograd.grad(theirs, x, grad_output)
+    torch.testing.assert_close(actual, expected, rtol=0, atol=0)
 
 
 CE_PARITY = [

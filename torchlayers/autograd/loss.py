@@ -22,12 +22,15 @@ Every backward is written from the derivative, in differentiable torch ops evalu
 :func:`_per_position_grad` (d mean / dℓᵢ = 1/Z). Half-precision inputs are computed in float32
 and rounded once, as ATen's loss kernels accumulate.
 
-Where ATen has the formula as one kernel (the softmaxes' backwards, NLL forward and backward),
-the Function runs that kernel, written beside its formula, and the backward pass goes through a
-backward Function of its own (``SoftmaxBackwardFunction``, ``LogSoftmaxBackwardFunction``,
-``NLLLossBackwardFunction``) whose derivatives are written out, as in ``_fused.py``: the same
-kernels as ``torch.nn`` (equal to the last bit), and double backward still differentiates our
-formulas. ``_nll`` is the NLL formula in plain ops, for those derivatives and tangents.
+Where ATen has the formula as one kernel (the softmaxes' backwards; NLL, squared error and
+binary cross entropy forward and backward), the Function runs that kernel, written beside its
+formula, and the backward pass goes through a backward Function of its own
+(``SoftmaxBackwardFunction``, ``LogSoftmaxBackwardFunction``, ``NLLLossBackwardFunction``,
+``MSELossBackwardFunction``, ``BCELossBackwardFunction``) whose derivatives are written out, as
+in ``_fused.py``: the same kernels as ``torch.nn`` (equal to the last bit, tested), and double
+backward still differentiates our formulas. The plain-ops forms stay for what the kernels do not
+cover (broadcasting, mixed dtypes, per-element weights of MSE) and for derivatives and tangents
+(``_nll`` is NLL's).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from torchlayers.autograd._fused import _fused_call
 _aten = torch.ops.aten
 
 __all__ = [
+    "BCELossBackwardFunction",
     "BCELossFunction",
     "CrossEntropyFunction",
     "L2RegularizationFunction",
@@ -731,6 +735,9 @@ class BCELossFunction(Function):
 
     @staticmethod
     def forward(input, target, weight, reduction):
+        if _bce_kernel_applies(input, target, weight):
+            # -w [y log x + (1 - y) log(1 - x)], logs clamped at -100, reduced (ATen's kernel)
+            return _aten.binary_cross_entropy.default(input, target, weight, _REDUCTION_ENUM[reduction])
         x, y = opmath(input), opmath(target)
         log_x, log_1mx = _bce_logs(x)
         loss = -(y * log_x + (1 - y) * log_1mx)
@@ -753,7 +760,10 @@ class BCELossFunction(Function):
         if weight is not None:
             g = g * weight.to(x.dtype)
         grad_input = grad_target = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and _bce_kernel_applies(input, target, weight):
+            # d/dx ℓ = w (x - y) / max(x (1 - x), 1e-12), through ATen's kernel
+            grad_input = bce_backward(grad_output, input, target, weight, ctx.reduction)
+        elif ctx.needs_input_grad[0]:
             grad_input = (g * _bce_input_slope(x, y)).to(input.dtype)
         if ctx.needs_input_grad[1]:
             grad_target = (g * _bce_target_slope(x)).to(target.dtype)
@@ -770,6 +780,78 @@ class BCELossFunction(Function):
         if weight is not None:
             tangent = tangent * weight.to(x.dtype)
         return _reduce(tangent.expand(input.shape), ctx.reduction, input.numel()).to(input.dtype)
+
+
+def _bce_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
+    """ATen's binary_cross_entropy kernels: input, target and weight of one shape and dtype."""
+    same = input.shape == target.shape and input.dtype == target.dtype
+    return same and (weight is None or (weight.shape == input.shape and weight.dtype == input.dtype))
+
+
+class BCELossBackwardFunction(Function):
+    """(g, x, y) ↦ s w g (x - y) / max(x (1 - x), 1e-12): BCE's backward in x (s = 1/N for
+    'mean', else 1; ATen's ``binary_cross_entropy_backward``, one pass). Differentiable in g,
+    x and y; the weight is a constant."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, input, target, weight, reduction):
+        enum = _REDUCTION_ENUM[reduction]
+        return _aten.binary_cross_entropy_backward.default(grad, input, target, weight, enum)
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        grad, input, target, weight, reduction = inputs
+        ctx.reduction = reduction
+        ctx.scale = 1 / input.numel() if reduction == "mean" else 1.0
+        ctx.save_for_backward(grad, input, target, weight)
+        ctx.save_for_forward(grad, input, target, weight)
+
+    @staticmethod
+    def _terms(ctx):
+        """(s w, (x - y) / D, d/dx [(x - y) / D], 1 / D), D = max(x (1 - x), 1e-12)."""
+        _grad, input, target, weight = ctx.saved_tensors
+        x, y = opmath(input), opmath(target)
+        weight_scale = ctx.scale if weight is None else ctx.scale * opmath(weight)
+        q = x * (1 - x)
+        floor = q.clamp_min(_BCE_EPSILON)
+        floor_slope = torch.where(q > _BCE_EPSILON, 1 - 2 * x, 0)  # dD/dx, 0 where floored
+        # d/dx [(x - y) / D] = (D - (x - y) D') / D²
+        ratio_slope = (floor - (x - y) * floor_slope) / floor.square()
+        return weight_scale, (x - y) / floor, ratio_slope, 1 / floor
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        grad, input, target, _weight = ctx.saved_tensors
+        weight_scale, ratio, ratio_slope, inverse = BCELossBackwardFunction._terms(ctx)
+        r = opmath(grad_result)
+        scaled = weight_scale * opmath(grad) * r
+        grad_grad = grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            # d/dg: Σ R s w (x - y) / D (elementwise for 'none')
+            per_element = r * weight_scale * ratio
+            grad_grad = (per_element if ctx.reduction == "none" else per_element.sum()).to(grad.dtype)
+        if ctx.needs_input_grad[1]:
+            grad_input = (scaled * ratio_slope).to(input.dtype)  # d/dx: s w g d/dx[(x - y) / D]
+        if ctx.needs_input_grad[2]:
+            grad_target = (-scaled * inverse).to(target.dtype)  # d/dy: -s w g / D
+        return grad_grad, grad_input, grad_target, None, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, input_tangent, target_tangent, _weight, _reduction):
+        grad, input, _target, _weight_tensor = ctx.saved_tensors
+        weight_scale, ratio, ratio_slope, inverse = BCELossBackwardFunction._terms(ctx)
+        scaled = weight_scale * opmath(grad)
+        # d[s w g (x - y) / D] = s w [(x - y) / D dg + g (d/dx[(x - y) / D] dx - dy / D)]
+        return sum_tangents(
+            None if grad_tangent is None else weight_scale * ratio * opmath(grad_tangent),
+            None if input_tangent is None else scaled * ratio_slope * opmath(input_tangent),
+            None if target_tangent is None else -scaled * inverse * opmath(target_tangent),
+        ).to(input.dtype)
+
+
+bce_backward = _fused_call(BCELossBackwardFunction)
 
 
 def _bce_input_slope(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
