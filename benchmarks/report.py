@@ -338,7 +338,8 @@ def _overhead_table(result: dict) -> list[str]:
         "### Where the small-op time goes (ReLU, forward + backward)",
         "",
         f"Input {'×'.join(map(str, overhead['shape']))}; each layer of the apply path timed alone, "
-        "interleaved; extra = time above native `torch.relu`.",
+        f"interleaved, medians of {overhead.get('rounds', '?')} rounds; extra = time above native "
+        "`torch.relu`.",
         "",
         "| call | time per fwd+bwd | extra |",
         "|---|---|---|",
