@@ -39,6 +39,7 @@ from torchlayers.autograd.loss import (
     NLLLossFunction,
     SoftmaxFunction,
     SoftTargetNLLLossFunction,
+    bce_kernel_applies,
     class_dim_of,
     target_weights,
 )
@@ -581,6 +582,8 @@ def binary_cross_entropy(
         _check_tensor("binary_cross_entropy", weight, "weight")
         weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
         _check_no_weight_grad("binary_cross_entropy", weight)
+    if bce_kernel_applies(input, target, weight):  # ATen's kernel checks both ranges itself
+        return _apply_binary_cross_entropy(input, target, weight, reduction)
     for name, tensor in (("input", input), ("target", target)):
         _check_values(
             (tensor >= 0) & (tensor <= 1),  # False for NaN too

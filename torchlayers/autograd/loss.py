@@ -735,7 +735,7 @@ class BCELossFunction(Function):
 
     @staticmethod
     def forward(input, target, weight, reduction):
-        if _bce_kernel_applies(input, target, weight):
+        if bce_kernel_applies(input, target, weight):
             # -w [y log x + (1 - y) log(1 - x)], logs clamped at -100, reduced (ATen's kernel)
             return _aten.binary_cross_entropy.default(input, target, weight, _REDUCTION_ENUM[reduction])
         x, y = opmath(input), opmath(target)
@@ -760,7 +760,7 @@ class BCELossFunction(Function):
         if weight is not None:
             g = g * weight.to(x.dtype)
         grad_input = grad_target = None
-        if ctx.needs_input_grad[0] and _bce_kernel_applies(input, target, weight):
+        if ctx.needs_input_grad[0] and bce_kernel_applies(input, target, weight):
             # d/dx ℓ = w (x - y) / max(x (1 - x), 1e-12), through ATen's kernel
             grad_input = bce_backward(grad_output, input, target, weight, ctx.reduction)
         elif ctx.needs_input_grad[0]:
@@ -782,7 +782,7 @@ class BCELossFunction(Function):
         return _reduce(tangent.expand(input.shape), ctx.reduction, input.numel()).to(input.dtype)
 
 
-def _bce_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
+def bce_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
     """ATen's binary_cross_entropy kernels: input, target and weight of one shape and dtype."""
     same = input.shape == target.shape and input.dtype == target.dtype
     return same and (weight is None or (weight.shape == input.shape and weight.dtype == input.dtype))
