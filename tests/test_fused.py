@@ -188,6 +188,48 @@ def test_nll_loss_backward_function(shape, reduction, weighted, ignore):
     torch.testing.assert_close(fn(grad.detach()), expected, rtol=0, atol=1e-15)
 
 
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "weight"])
+def test_multi_margin_loss_backward_function(p, reduction, weighted):
+    """The hinge loss's backward Function: gradcheck/gradgradcheck in g and x (off the kinks),
+    and the value equals torch.nn.functional.multi_margin_loss's gradient."""
+    generator = torch.Generator().manual_seed(4)
+    x = (torch.randn(5, 4, dtype=torch.float64, generator=generator) * 0.6).requires_grad_()
+    target = torch.tensor([0, 3, 1, 2, 3])
+    weight = torch.tensor([0.5, 1.0, 2.0, 1.5], dtype=torch.float64) if weighted else None
+    z = 1 - x.detach().gather(1, target.unsqueeze(1)) + x.detach()
+    assert z.abs().min() > 1e-3  # off the kinks, where the finite differences are exact
+    grad = torch.randn(5 if reduction == "none" else (), dtype=torch.float64, requires_grad=True)
+
+    def fn(g, x):
+        return losses.MultiMarginLossBackwardFunction.apply(g, x, target, p, 1.0, weight, reduction)
+
+    assert gradcheck(fn, (grad, x), **GRADCHECK)
+    assert gradgradcheck(fn, (grad, x), **GRADGRADCHECK)
+    loss = TF.multi_margin_loss(x, target, p=p, weight=weight, reduction=reduction)
+    (expected,) = torch.autograd.grad(loss, x, grad.detach())
+    torch.testing.assert_close(fn(grad.detach(), x.detach()), expected, rtol=0, atol=1e-15)
+
+
+def test_multi_margin_loss_higher_derivatives_against_finite_differences():
+    """torch has no double backward for multi_margin_loss; ours is checked numerically instead:
+    gradcheck and gradgradcheck of x ↦ dℓ/dx (the loss's second and third derivatives), for
+    ℓ = hinge²(x²) off the kinks."""
+    generator = torch.Generator().manual_seed(5)
+    x = (torch.randn(4, 5, dtype=torch.float64, generator=generator) + 1).requires_grad_()
+    target = torch.tensor([0, 3, 4, 1])
+
+    def gradient(x):
+        loss = F.multi_margin_loss(x * x, target, p=2, weight=_WEIGHT)
+        return torch.autograd.grad(loss, x, create_graph=True)[0]
+
+    z = 1 - (x * x).detach().gather(1, target.unsqueeze(1)) + (x * x).detach()
+    assert z.abs().min() > 1e-3
+    assert gradcheck(gradient, (x,))
+    assert gradgradcheck(gradient, (x,))
+
+
 def _projected_derivatives(fn, x, seed):
     """(d1, d2, d3): the gradient of fn(x), then gradients of its random projections ⟨dₖ, u⟩
     (a plain sum would vanish for the losses: softmax - onehot sums to 0 along the classes)."""
@@ -270,6 +312,24 @@ def test_binary_cross_entropy_is_torch_kernels_bit_for_bit(reduction, weighted, 
     weight = torch.rand(16, 1031).to(dtype) if weighted else None
     ours = F.binary_cross_entropy(x, y, weight, reduction=reduction)
     theirs = TF.binary_cross_entropy(x, y, weight, reduction=reduction)
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    grad_output = torch.rand_like(ours) + 0.5
+    (actual,) = torch.autograd.grad(ours, x, grad_output)
+    (expected,) = torch.autograd.grad(theirs, x, grad_output)
+    torch.testing.assert_close(actual, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize(("p", "reduction"), [(1, "mean"), (2, "sum"), (2, "none")])
+def test_multi_margin_loss_is_torch_kernels_bit_for_bit(p, reduction, dtype):
+    """multi_margin_loss in float32/float64 runs torch.nn's kernels: loss and gradient equal to the
+    last bit (float16/bfloat16, which torch's CPU kernel lacks, use our formula)."""
+    torch.manual_seed(0)
+    x = torch.randn(64, 10).to(dtype).requires_grad_()
+    target = torch.randint(0, 10, (64,))
+    weight = (torch.rand(10) + 0.5).to(dtype)
+    ours = F.multi_margin_loss(x, target, p=p, weight=weight, reduction=reduction)
+    theirs = TF.multi_margin_loss(x, target, p=p, weight=weight, reduction=reduction)
     torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
     grad_output = torch.rand_like(ours) + 0.5
     (actual,) = torch.autograd.grad(ours, x, grad_output)

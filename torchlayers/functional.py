@@ -41,6 +41,7 @@ from torchlayers.autograd.loss import (
     SoftTargetNLLLossFunction,
     bce_kernel_applies,
     class_dim_of,
+    margin_kernel_applies,
     target_weights,
 )
 
@@ -636,7 +637,8 @@ def multi_margin_loss(
                 f"multi_margin_loss: expected weight of dtype {input.dtype} (the input's), got {weight.dtype}"
             )
         _check_no_weight_grad("multi_margin_loss", weight)
-    _check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
+    if not margin_kernel_applies(input):  # ATen's kernel checks the range itself
+        _check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
     return _apply_multi_margin_loss(input, target, int(p), margin, weight, reduction)
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "LogSoftmaxFunction",
     "MSELossBackwardFunction",
     "MSELossFunction",
+    "MultiMarginLossBackwardFunction",
     "MultiMarginLossFunction",
     "NLLLossBackwardFunction",
     "NLLLossFunction",
@@ -878,17 +879,44 @@ def _margins(input: torch.Tensor, target: torch.Tensor, margin: float):
     return z, (z > 0) & others
 
 
+def _hinge_scale(input, target, weight, grad, reduction: str) -> torch.Tensor:
+    """s w_y g / C per sample, shape (N, 1) (s = 1/N for 'mean'): the factor of every margin's
+    derivative."""
+    n_classes = input.shape[-1] if input.dim() else 1
+    g = _per_position_grad(opmath(grad), reduction, target.numel(), target.shape)
+    scale = g.reshape(-1, 1) / n_classes
+    if weight is not None:
+        scale = scale * weight.to(scale.dtype)[target.reshape(-1)].unsqueeze(1)
+    return scale
+
+
+def _pull_to_target(h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """h (N, C, zero in the target slots), with -Σᵢ hᵢ put in each row's target slot:
+    z_i = margin - x_y + x_i, so d/dx_y = -Σ_{i≠y} d/dx_i."""
+    return h - torch.zeros_like(h).scatter(1, target.reshape(-1, 1), h.sum(1, keepdim=True))
+
+
+def margin_kernel_applies(input: torch.Tensor) -> bool:
+    """ATen's multi_margin_loss kernels: float32 and float64 (no half types on CPU)."""
+    return input.dtype in (torch.float32, torch.float64)
+
+
 class MultiMarginLossFunction(Function):
     """The multi-class hinge loss: ℓ = w_y / C · Σ_{i≠y} max(0, margin - x_y + x_i)^p, p ∈ {1, 2}.
 
-    Saves the input and the target; backward recomputes the margins with differentiable ops
-    so that the second derivative (2 for p = 2) is right.
+    Float32/float64 run ATen's kernels (backward through ``MultiMarginLossBackwardFunction``);
+    float16/bfloat16, which torch's CPU kernel lacks, run the formula in plain ops. Saves the
+    input and the target.
     """
 
     generate_vmap_rule = True
 
     @staticmethod
     def forward(input, target, p, margin, weight, reduction):
+        if margin_kernel_applies(input):
+            return _aten.multi_margin_loss.default(
+                input, target, p, margin, weight, _REDUCTION_ENUM[reduction]
+            )
         z, active = _margins(input, target, margin)
         hinge = torch.where(active, z, 0)
         if p == 2:
@@ -909,40 +937,105 @@ class MultiMarginLossFunction(Function):
     def _coefficients(ctx, input, target, weight, grad):
         """dℓ/dx_i for i ≠ y, times the incoming gradient, as an (N, C) matrix."""
         z, active = _margins(input, target, ctx.margin)
-        g = _per_position_grad(opmath(grad), ctx.reduction, target.numel(), target.shape)
-        scale = g.reshape(-1, 1) / z.shape[1]
-        if weight is not None:
-            scale = scale * weight.to(z.dtype)[target.reshape(-1)].unsqueeze(1)
         # d/dx_i max(0, z_i)^p = p max(0, z_i)^{p-1} for i ≠ y   (z_i = margin - x_y + x_i)
         slope = active.to(z.dtype) if ctx.p == 1 else 2 * torch.where(active, z, 0)
-        return scale * slope
+        return _hinge_scale(input, target, weight, grad, ctx.reduction) * slope
 
     @staticmethod
     def backward(ctx, grad_output):
         input, target, weight = ctx.saved_tensors
         grad_input = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and margin_kernel_applies(input):
+            grad_input = multi_margin_loss_backward(
+                grad_output, input, target, ctx.p, ctx.margin, weight, ctx.reduction
+            )
+        elif ctx.needs_input_grad[0]:
             coefficients = MultiMarginLossFunction._coefficients(ctx, input, target, weight, grad_output)
             # d/dx_y = -Σ_{i≠y} d/dx_i: the target's score pulls against every violated margin
-            pull = torch.zeros_like(coefficients).scatter(
-                1, target.reshape(-1, 1), coefficients.sum(1, keepdim=True)
-            )
-            grad_input = (coefficients - pull).reshape(input.shape).to(input.dtype)
+            grad_input = _pull_to_target(coefficients, target).reshape(input.shape).to(input.dtype)
         return grad_input, None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _target, _p, _margin, _weight, _reduction):
         input, target, weight = ctx.saved_tensors
-        # the coefficients at an incoming gradient of 1 (per sample for 'none')
-        shape = target.shape if ctx.reduction == "none" else ()
-        one = torch.ones(shape, dtype=opmath(input).dtype, device=input.device)
-        coefficients = MultiMarginLossFunction._coefficients(ctx, input, target, weight, one)
-        t = opmath(input_tangent).reshape(coefficients.shape)
-        # dℓ = Σ_{i≠y} cᵢ (dxᵢ - dx_y)
-        per_sample = (coefficients * (t - t.gather(1, target.reshape(-1, 1)))).sum(1)
-        if ctx.reduction == "none":
-            return per_sample.reshape(target.shape).to(input.dtype)
-        return per_sample.sum().to(input.dtype)
+        return _hinge_tangent(ctx, input, target, weight, input_tangent)
+
+
+def _hinge_tangent(ctx, input, target, weight, input_tangent) -> torch.Tensor:
+    """dℓ = Σ_{i≠y} cᵢ (dxᵢ - dx_y), cᵢ the coefficients at an incoming gradient of 1."""
+    shape = target.shape if ctx.reduction == "none" else ()
+    one = torch.ones(shape, dtype=opmath(input).dtype, device=input.device)
+    coefficients = MultiMarginLossFunction._coefficients(ctx, input, target, weight, one)
+    t = opmath(input_tangent).reshape(coefficients.shape)
+    per_sample = (coefficients * (t - t.gather(1, target.reshape(-1, 1)))).sum(1)
+    if ctx.reduction == "none":
+        return per_sample.reshape(target.shape).to(input.dtype)
+    return per_sample.sum().to(input.dtype)
+
+
+class MultiMarginLossBackwardFunction(Function):
+    """(g, x) ↦ dℓ/dx: p max(0, z_i)^{p-1} s w_y g / C at each violated margin i ≠ y, minus their
+    sum at y (ATen's ``multi_margin_loss_backward``). Linear in g; in x it is piecewise constant
+    for p = 1 and piecewise linear for p = 2."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(grad, input, target, p, margin, weight, reduction):
+        enum = _REDUCTION_ENUM[reduction]
+        return _aten.multi_margin_loss_backward.default(grad, input, target, p, margin, weight, enum)
+
+    @staticmethod
+    def setup_context(ctx, inputs, result):
+        grad, input, target, p, margin, weight, reduction = inputs
+        ctx.p, ctx.margin, ctx.reduction = p, margin, reduction
+        ctx.save_for_backward(grad, input, target, weight)
+        ctx.save_for_forward(grad, input, target, weight)
+
+    @staticmethod
+    def _second_derivative(ctx, grad, input, target, weight, direction) -> torch.Tensor:
+        """d(dℓ/dx) along ``direction`` in x (p = 2): 2 s w_y g / C (dᵢ - d_y) on the violated
+        margins (d/dz 2 max(0, z) = 2 · 1[z > 0]), pulled to the target."""
+        _z, active = _margins(input, target, ctx.margin)
+        d = opmath(direction).reshape(active.shape)
+        relative = d - d.gather(1, target.reshape(-1, 1))
+        h = 2 * _hinge_scale(input, target, weight, grad, ctx.reduction) * active * relative
+        return _pull_to_target(h, target).reshape(input.shape)
+
+    @staticmethod
+    def backward(ctx, grad_result):
+        grad, input, target, weight = ctx.saved_tensors
+        grad_grad = grad_input = None
+        if ctx.needs_input_grad[0]:
+            # linear in g: d/dg ⟨R, dℓ/dx⟩ = Σ_{i≠y} cᵢ (Rᵢ - R_y), the loss's tangent along R
+            grad_grad = _hinge_tangent(ctx, input, target, weight, grad_result).to(grad.dtype)
+        if ctx.needs_input_grad[1] and ctx.p == 2:  # p = 1: piecewise constant in x, 0
+            # symmetric in R and the direction: the same map applied to R
+            second = MultiMarginLossBackwardFunction._second_derivative(
+                ctx, grad, input, target, weight, grad_result
+            )
+            grad_input = second.to(input.dtype)
+        return grad_grad, grad_input, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, grad_tangent, input_tangent, *_constants):
+        grad, input, target, weight = ctx.saved_tensors
+        # d(dℓ/dx) = (dℓ/dx at dg) + (p = 2) the second derivative along dx
+        return sum_tangents(
+            None
+            if grad_tangent is None
+            else multi_margin_loss_backward(
+                grad_tangent, input, target, ctx.p, ctx.margin, weight, ctx.reduction
+            ),
+            None
+            if input_tangent is None or ctx.p != 2
+            else MultiMarginLossBackwardFunction._second_derivative(
+                ctx, grad, input, target, weight, input_tangent
+            ).to(input.dtype),
+        )
+
+
+multi_margin_loss_backward = _fused_call(MultiMarginLossBackwardFunction)
 
 
 # --- regularisation --------------------------------------------------------------------------
