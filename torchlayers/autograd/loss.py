@@ -897,8 +897,9 @@ def _pull_to_target(h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def margin_kernel_applies(input: torch.Tensor) -> bool:
-    """ATen's multi_margin_loss kernels: float32 and float64 (no half types on CPU)."""
-    return input.dtype in (torch.float32, torch.float64)
+    """ATen's multi_margin_loss kernels: float32 and float64 (no half types on CPU), outside
+    ``torch.func`` transforms (the kernels have no batching rule: vmap would loop over them)."""
+    return input.dtype in (torch.float32, torch.float64) and not torch._C._are_functorch_transforms_active()
 
 
 class MultiMarginLossFunction(Function):
