@@ -127,15 +127,8 @@ def _nll_args(args, kwargs):
     )
 
 
-def _cross_entropy_smoothing_args(args, kwargs):
-    """Smoothed class indices = SoftTargetNLLLossFunction(log_softmax(input), q, ...)."""
-    input, target = args
-    log_probs = F.log_softmax(input, A.loss.class_dim_of(input))
-    weight, ignore_index = kwargs.get("weight"), kwargs.get("ignore_index", -100)
-    smoothed, total = F.smoothed_class_target(
-        log_probs, target, weight, ignore_index, kwargs["label_smoothing"]
-    )
-    return (log_probs, smoothed, weight, 0.0, kwargs.get("reduction", "mean"), total)
+def _cross_entropy_args(args, kwargs):
+    return (*_nll_args(args, kwargs), kwargs.get("label_smoothing", 0.0))
 
 
 def _cross_entropy_probability_args(args, kwargs):
@@ -294,16 +287,16 @@ LOSS_OPS: list[OpInfo] = [
         A.CrossEntropyFunction,
         class_index_samples(),
         autocast_output="float32",
-        function_args=_nll_args,
+        function_args=_cross_entropy_args,
     ),
     OpInfo(
         "cross_entropy_label_smoothing",
         F.cross_entropy,
         TF.cross_entropy,
-        A.SoftTargetNLLLossFunction,
+        A.CrossEntropyFunction,
         class_index_samples(label_smoothing=0.2),
         autocast_output="float32",
-        function_args=_cross_entropy_smoothing_args,
+        function_args=_cross_entropy_args,
     ),
     OpInfo(
         "cross_entropy_probabilities",

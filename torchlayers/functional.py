@@ -42,7 +42,6 @@ from torchlayers.autograd.loss import (
     bce_kernel_applies,
     class_dim_of,
     margin_kernel_applies,
-    target_weights,
 )
 
 __all__ = [
@@ -455,33 +454,12 @@ def cross_entropy(
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
-    # without smoothing, one node whose NLL kernel checks the class range
-    fused = label_smoothing <= 0
-    target = _check_class_target("cross_entropy", input, target, ignore_index, check_range=not fused)
-    class_dim = class_dim_of(input)
-    _check_class_weight("cross_entropy", weight, input, input.shape[class_dim])
+    # one node, whose NLL kernel checks the class range
+    target = _check_class_target("cross_entropy", input, target, ignore_index, check_range=False)
+    _check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
     _check_no_weight_grad("cross_entropy", weight)
-    if fused:
-        return _apply_cross_entropy(input, target, weight, reduction, ignore_index)[0]
-    log_probs = _apply_log_softmax(input, class_dim)
-    smoothed, total_weight = smoothed_class_target(log_probs, target, weight, ignore_index, label_smoothing)
-    return _apply_soft_target_nll_loss(log_probs, smoothed, weight, 0.0, reduction, total_weight)
-
-
-def smoothed_class_target(log_probs, target, weight, ignore_index: int, label_smoothing: float):
-    """Label smoothing of class indices as one soft target: (q, Σ w_y).
-
-    q = (1 - ε) onehot(y) + ε/C on the positions that count (0 where ignored), and 'mean'
-    divides by Σ w_y over them, as nll_loss does: torch's (1 - ε) nll + (ε/C) Σ_c -w_c log p_c.
-    The target is an integer tensor, so q carries no gradient.
-    """
-    class_dim = class_dim_of(log_probs)
-    safe_target, target_weight = target_weights(target, weight, ignore_index, log_probs.dtype)
-    index = safe_target.reshape(1) if class_dim == 0 else safe_target.unsqueeze(1)
-    onehot = torch.zeros_like(log_probs, requires_grad=False).scatter(class_dim, index, 1.0)
-    smoothed = onehot * (1 - label_smoothing) + label_smoothing / log_probs.shape[class_dim]
-    counted = (target != ignore_index).reshape(index.shape)
-    return torch.where(counted, smoothed, 0), target_weight.sum()
+    smoothing = max(float(label_smoothing), 0.0)
+    return _apply_cross_entropy(input, target, weight, reduction, ignore_index, smoothing)[0]
 
 
 def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing):

@@ -11,8 +11,8 @@ Each Function is one formula, composed the way ``torch.nn.functional`` composes 
   node; its backward is w_y (softmax(z) - onehot(y)) / Z, the lecture's softmax-classifier
   gradient.
 * ``SoftTargetNLLLossFunction``: ℓ = -Σ_c w_c q_c log p_c for a probability target q (label
-  smoothing folded in as q ← (1 - ε) q + ε/C); cross entropy with class probabilities, and with
-  label smoothing of class indices (q = (1 - ε) onehot(y) + ε/C, built by the functional).
+  smoothing folded in as q ← (1 - ε) q + ε/C); cross entropy with class probabilities. (Label
+  smoothing of class indices is part of ``CrossEntropyFunction``.)
 * ``MSELossFunction``, ``BCELossFunction``, ``MultiMarginLossFunction``: squared error, the
   logistic-regression cost and the multi-class SVM hinge loss.
 * ``L2RegularizationFunction``: λ Σ ‖W‖², the lecture's regulariser.
@@ -401,6 +401,29 @@ class NLLLossFunction(Function):
 # --- cross entropy: log-softmax and NLL as one node ------------------------------------------
 
 
+def _smoothing_loss(log_probs, target, weight, reduction: str, ignore_index: int, total_weight):
+    """Σ_c -w_c log p_c per position (0 where ignored), reduced; 'mean' divides by Σ w_y, as the
+    NLL term does (torch's label smoothing of class indices)."""
+    class_dim = class_dim_of(log_probs)
+    w = _class_weight_view(weight, log_probs, class_dim)
+    per_position = -(log_probs if w is None else log_probs * w).sum(class_dim)
+    per_position = per_position.masked_fill(target == ignore_index, 0)
+    if reduction == "none":
+        return per_position
+    total = per_position.sum()
+    return total if reduction == "sum" else total / total_weight
+
+
+def _smoothing_grad(grad, log_probs, target, weight, reduction: str, ignore_index: int, total_weight):
+    """d/d log p_c of the reduced Σ_c -w_c log p_c, times the incoming gradient: -w_c g / Z at every
+    position that counts (0 where ignored; Z = Σ w_y for 'mean', else 1)."""
+    class_dim = class_dim_of(log_probs)
+    g = grad / total_weight if reduction == "mean" else grad
+    g = g.expand(target.shape).masked_fill(target == ignore_index, 0).unsqueeze(class_dim)
+    w = _class_weight_view(weight, log_probs, class_dim)
+    return (-g if w is None else -g * w).expand(log_probs.shape)
+
+
 @bind_positionally
 class CrossEntropyFunction(Function):
     """ℓ = -w_y log softmax(z)_y = w_y (log Σⱼ e^{zⱼ} - z_y) per sample, for a class-index target;
@@ -411,6 +434,9 @@ class CrossEntropyFunction(Function):
 
     as NLL's scatter followed by log-softmax's backward (two passes, as torch.nn's pair).
 
+    With label smoothing ε, torch's mix: (1 - ε) ℓ + ε/C Σ_c -w_c log softmax(z)_c (the target
+    spread over every class), whose gradient in log p adds -ε w_c / (C Z) to every class.
+
     Outputs (loss, log p, Σ w_y). Log p is the tensor backward reads (torch.nn's log_softmax
     caches the same one); returning it makes the cached copy part of the graph, so double
     backward differentiates through it, and a gradient arriving at it is added before the
@@ -420,19 +446,24 @@ class CrossEntropyFunction(Function):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(input, target, weight, reduction, ignore_index):
+    def forward(input, target, weight, reduction, ignore_index, label_smoothing):
         log_probs = torch.log_softmax(input, class_dim_of(input))  # z - max z - log Σ e^{z - max z}
         # -w_y log p_y, reduced; checks 0 <= y < C (IndexError on CPU, device assert on CUDA)
         loss, total_weight = _nll_kernel_forward(log_probs, target, weight, reduction, ignore_index)
+        if label_smoothing > 0:
+            smooth = _smoothing_loss(log_probs, target, weight, reduction, ignore_index, total_weight)
+            loss = (1 - label_smoothing) * loss + smooth * (
+                label_smoothing / log_probs.shape[class_dim_of(input)]
+            )
         return loss, log_probs, total_weight
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        _input, target, weight, reduction, ignore_index = inputs
+        _input, target, weight, reduction, ignore_index, label_smoothing = inputs
         _loss, log_probs, total_weight = output
         ctx.mark_non_differentiable(total_weight)
         ctx.set_materialize_grads(False)  # a gradient for log p arrives only in double backward
-        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.reduction, ctx.ignore_index, ctx.label_smoothing = reduction, ignore_index, label_smoothing
         ctx.class_dim = class_dim_of(log_probs)
         ctx.save_for_backward(log_probs, target, weight, total_weight)
         ctx.save_for_forward(log_probs, target, weight, total_weight)
@@ -442,26 +473,38 @@ class CrossEntropyFunction(Function):
         grad_input = None
         if ctx.needs_input_grad[0]:
             log_probs, target, weight, total_weight = ctx.saved_tensors
+            smoothing = ctx.label_smoothing
+            arguments = (log_probs, target, weight, ctx.reduction, ctx.ignore_index, total_weight)
             # dℓ/d log p = -w_y / Z at the target class; plus a gradient reaching log p itself
             grad_nll = None
-            if grad_loss is not None:
-                grad_nll = nll_loss_backward(
-                    grad_loss, log_probs, target, weight, ctx.reduction, ctx.ignore_index, total_weight
+            if grad_loss is not None and smoothing > 0:
+                # (1 - ε) of that, and -ε w_c / (C Z) at every class
+                n_classes = log_probs.shape[ctx.class_dim]
+                grad_nll = nll_loss_backward(grad_loss * (1 - smoothing), *arguments) + _smoothing_grad(
+                    grad_loss * (smoothing / n_classes), *arguments
                 )
+            elif grad_loss is not None:
+                grad_nll = nll_loss_backward(grad_loss, *arguments)
             grad_log_probs = sum_tangents(grad_nll, grad_log_probs)
             if grad_log_probs is not None:
                 # d log softmax(z) / dz: g - softmax(z) Σ g  ⇒  w_y (softmax(z) - onehot(y)) / Z
                 grad_input = log_softmax_backward(grad_log_probs, log_probs, ctx.class_dim)
-        return grad_input, None, None, None, None
+        return grad_input, None, None, None, None, None
 
     @staticmethod
-    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index):
+    def jvp(ctx, input_tangent, _target, _weight, _reduction, _ignore_index, _label_smoothing):
         log_probs, target, weight, total_weight = ctx.saved_tensors
-        # d log p = dz - Σⱼ pⱼ dzⱼ;   dℓ = -w_y d log p_y / Z
+        # d log p = dz - Σⱼ pⱼ dzⱼ;   dℓ = -w_y d log p_y / Z  (both terms are linear in log p)
         t = opmath(input_tangent)
         p = torch.exp(opmath(log_probs))
         log_probs_tangent = (t - (p * t).sum(ctx.class_dim, keepdim=True)).to(input_tangent.dtype)
-        loss_tangent = _nll(log_probs_tangent, target, weight, ctx.reduction, ctx.ignore_index, total_weight)
+        arguments = (target, weight, ctx.reduction, ctx.ignore_index, total_weight)
+        loss_tangent = _nll(log_probs_tangent, *arguments)
+        smoothing = ctx.label_smoothing
+        if smoothing > 0:
+            n_classes = log_probs.shape[ctx.class_dim]
+            smooth = _smoothing_loss(log_probs_tangent, *arguments)
+            loss_tangent = (1 - smoothing) * loss_tangent + smooth * (smoothing / n_classes)
         return loss_tangent, log_probs_tangent, None
 
 
