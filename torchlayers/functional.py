@@ -482,7 +482,7 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                 f"classes or no classes but got weight tensor of shape: {list(weight.shape)}"
             )
     log_probs = _apply_log_softmax(input, class_dim)
-    return _apply_soft_target_nll_loss(log_probs, target, weight, max(label_smoothing, 0.0), reduction, None)
+    return _apply_soft_target_nll_loss(log_probs, target, weight, max(label_smoothing, 0.0), reduction)
 
 
 def mse_loss(

@@ -518,44 +518,42 @@ def _class_weight_view(weight, log_probs: torch.Tensor, class_dim: int):
 class SoftTargetNLLLossFunction(Function):
     """ℓ = -Σ_c w_c q_c log p_c per position, q = (1 - ε) target + ε/C (ε = label_smoothing).
 
-    ``total_weight`` is what 'mean' divides by: ``None`` for the number of positions (torch's
-    probability targets), or a 0-dim tensor Σ w_y (label-smoothed class indices, consistent
-    with ``nll_loss``). Differentiable in the log-probabilities, the target and the weights.
+    'mean' divides by the number of positions, as torch does for probability targets.
+    Differentiable in the log-probabilities, the target and the weights.
     """
 
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(log_probs, target, weight, label_smoothing, reduction, total_weight):
+    def forward(log_probs, target, weight, label_smoothing, reduction):
         class_dim = class_dim_of(log_probs)
         dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
         q = _smoothed(target.to(dtype), label_smoothing, log_probs.shape[class_dim])
         w = _class_weight_view(weight, log_probs, class_dim)
         weighted = q * log_probs.to(dtype) if w is None else w.to(dtype) * q * log_probs.to(dtype)
-        normaliser = _soft_normaliser(log_probs, class_dim, total_weight)
+        normaliser = _soft_normaliser(log_probs, class_dim)
         out_dtype = torch.promote_types(log_probs.dtype, target.dtype)
         return _reduce(-weighted.sum(class_dim), reduction, normaliser).to(out_dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        log_probs, target, weight, label_smoothing, reduction, total_weight = inputs
+        log_probs, target, weight, label_smoothing, reduction = inputs
         ctx.label_smoothing, ctx.reduction = label_smoothing, reduction
         ctx.class_dim = class_dim_of(log_probs)
         ctx.dtypes = (log_probs.dtype, target.dtype, None if weight is None else weight.dtype)
-        ctx.normaliser = _soft_normaliser(log_probs, ctx.class_dim, None)
+        ctx.normaliser = _soft_normaliser(log_probs, ctx.class_dim)
         # log p is needed only for the target's and the weights' gradients.
         needs_log_probs = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
-        ctx.save_for_backward(log_probs if needs_log_probs else None, target, weight, total_weight)
-        ctx.save_for_forward(log_probs, target, weight, total_weight)
+        ctx.save_for_backward(log_probs if needs_log_probs else None, target, weight)
+        ctx.save_for_forward(log_probs, target, weight)
 
     @staticmethod
     def backward(ctx, grad_output):
-        log_probs, target, weight, total_weight = ctx.saved_tensors
+        log_probs, target, weight = ctx.saved_tensors
         class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
         dtype = _opmath_dtype(torch.promote_types(grad_output.dtype, target.dtype))
-        normaliser = ctx.normaliser if total_weight is None else total_weight
         positions = target.shape[:class_dim] + target.shape[class_dim + 1 :]
-        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, normaliser, positions)
+        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, ctx.normaliser, positions)
         g = g.unsqueeze(class_dim)
         w = _class_weight_view(weight, target, class_dim)
         gw = g if w is None else g * w.to(dtype)
@@ -563,10 +561,7 @@ class SoftTargetNLLLossFunction(Function):
         if ctx.needs_input_grad[0]:
             # d/d log p_c = -w_c q_c
             q = _smoothed(target.to(dtype), smoothing, target.shape[class_dim])
-            grad_log_probs = -gw * q
-            if total_weight is not None:  # ignored class-index rows (q = 0) get exactly 0, as in nll_loss
-                grad_log_probs = torch.where(q == 0, 0, grad_log_probs)
-            grad_log_probs = grad_log_probs.to(ctx.dtypes[0])
+            grad_log_probs = (-gw * q).to(ctx.dtypes[0])
         if ctx.needs_input_grad[1]:
             # d/d target_c = -(1 - ε) w_c log p_c
             grad_target = (-(1 - smoothing) * gw * log_probs.to(dtype)).to(ctx.dtypes[1])
@@ -575,11 +570,11 @@ class SoftTargetNLLLossFunction(Function):
             q = _smoothed(target.to(dtype), smoothing, target.shape[class_dim])
             per_class = -g * q * log_probs.to(dtype)
             grad_weight = per_class.sum_to_size(w.shape).reshape(weight.shape).to(ctx.dtypes[2])
-        return grad_log_probs, grad_target, grad_weight, None, None, None
+        return grad_log_probs, grad_target, grad_weight, None, None
 
     @staticmethod
-    def jvp(ctx, log_probs_tangent, target_tangent, weight_tangent, _smoothing, _reduction, _total):
-        log_probs, target, weight, total_weight = ctx.saved_tensors
+    def jvp(ctx, log_probs_tangent, target_tangent, weight_tangent, _smoothing, _reduction):
+        log_probs, target, weight = ctx.saved_tensors
         class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
         dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
         n_classes = log_probs.shape[class_dim]
@@ -599,9 +594,8 @@ class SoftTargetNLLLossFunction(Function):
             if weight_tangent is None
             else _class_weight_view(weight_tangent, log_probs, class_dim).to(dtype) * q * logp,
         )
-        normaliser = ctx.normaliser if total_weight is None else total_weight
         out_dtype = torch.promote_types(ctx.dtypes[0], ctx.dtypes[1])
-        return _reduce(-tangent.sum(class_dim), ctx.reduction, normaliser).to(out_dtype)
+        return _reduce(-tangent.sum(class_dim), ctx.reduction, ctx.normaliser).to(out_dtype)
 
 
 def _smoothed(target: torch.Tensor, label_smoothing: float, n_classes: int) -> torch.Tensor:
@@ -611,10 +605,8 @@ def _smoothed(target: torch.Tensor, label_smoothing: float, n_classes: int) -> t
     return target * (1 - label_smoothing) + label_smoothing / n_classes
 
 
-def _soft_normaliser(log_probs: torch.Tensor, class_dim: int, total_weight):
-    """What 'mean' divides by: the given Σ w_y, else the number of positions (numel / C)."""
-    if total_weight is not None:
-        return total_weight
+def _soft_normaliser(log_probs: torch.Tensor, class_dim: int):
+    """What 'mean' divides by: the number of positions (numel / C)."""
     n_classes = log_probs.shape[class_dim]
     return log_probs.numel() // n_classes if n_classes else 0
 
