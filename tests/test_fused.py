@@ -342,6 +342,28 @@ def test_multi_margin_loss_is_torch_kernels_bit_for_bit(p, reduction, dtype):
     torch.testing.assert_close(actual, expected, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(
+    ("shape", "kwargs"),
+    [((64, 10), {}), ((64, 10), {"weight": True, "ignore_index": 2, "reduction": "sum"}), ((8, 10, 7), {})],
+    ids=["mean", "weight_ignore_sum", "kdim"],
+)
+def test_nll_loss_is_torch_kernels_bit_for_bit(shape, kwargs, dtype):
+    """nll_loss runs torch.nn's kernels: loss and gradient equal to the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = torch.log_softmax(torch.randn(shape) * 3, 1).to(dtype).requires_grad_()
+    target = torch.randint(0, shape[1], shape[:1] + shape[2:])
+    kwargs = dict(kwargs)
+    if kwargs.pop("weight", False):
+        kwargs["weight"] = (torch.rand(shape[1]) + 0.5).to(dtype)
+    ours, theirs = F.nll_loss(x, target, **kwargs), TF.nll_loss(x, target, **kwargs)
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    grad_output = torch.rand_like(ours) + 0.5
+    (actual,) = torch.autograd.grad(ours, x, grad_output)
+    (expected,) = torch.autograd.grad(theirs, x, grad_output)
+    torch.testing.assert_close(actual, expected, rtol=0, atol=0)
+
+
 CE_PARITY = [
     ("mean", (64, 10), {}),
     ("weight_ignore_sum", (64, 10), {"weight": True, "ignore_index": 2, "reduction": "sum"}),
