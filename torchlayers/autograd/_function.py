@@ -5,8 +5,8 @@ Every operation is written once, as a ``torch.autograd.Function`` with ``forward
 
 * TorchDynamo refuses to trace a Function that defines ``jvp`` ("Unsupported custom jvp").
   :func:`dispatcher` therefore builds, for each Function, a twin that is the same class body
-  without ``jvp``, and returns an ``apply`` that calls the twin while ``torch.compile`` traces
-  and the full Function (forward-mode AD included) in eager mode.
+  without ``jvp``, and returns an ``apply`` that calls that twin while ``torch.compile`` traces
+  (and, in eager mode, one of the two below, forward-mode AD included).
 * ``Function.apply`` of a ``setup_context``-style Function binds ``forward``'s signature on
   every call, to fill in defaults (``torch.autograd.function._bind_default_args``, torch 2.14):
   ``inspect.signature`` plus ``Signature.bind`` cost more than a small op's kernel. Our
@@ -14,8 +14,9 @@ Every operation is written once, as a ``torch.autograd.Function`` with ``forward
   :func:`bind_positionally` gives ``forward`` a precomputed signature that says so cheaply.
 * A ``setup_context``-style Function is what ``torch.func`` transforms need, and torch pays for
   it on every eager call, transform or not: on the 2-core CPU of ``benchmarks/``, a trivial
-  Function's forward + backward costs +33 µs over the native op in that style and +9 µs with
-  ``forward(ctx, ...)``. :func:`dispatcher` therefore also builds an eager twin whose
+  Function's forward + backward (one kernel, nothing saved) costs +33 µs over the native op in
+  that style and +9 µs with ``forward(ctx, ...)`` (the overhead table of ``benchmarks`` shows the
+  same gap for ReLU). :func:`dispatcher` therefore also builds an eager twin whose
   ``forward(ctx, *args)`` runs the class's own ``forward`` and then its ``setup_context``: the
   same code in the same order, with the same ``backward`` and ``jvp`` (forward-mode AD works
   with either style). It is used whenever no ``torch.func`` transform is active.
