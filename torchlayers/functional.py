@@ -346,13 +346,12 @@ def _check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_class
         )
 
 
-def _check_class_target(
-    name: str, input: Tensor, target: Tensor, ignore_index: int, check_range: bool = True
-) -> Tensor:
-    """Shape, dtype and (unless the kernel that reads the target checks it: ``check_range``
-    false) range checks of a class-index target; returns it as int64."""
+def _check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """Shape and dtype checks of a class-index target; returns it as int64. The class range is
+    checked by ATen's NLL kernel that reads the target (IndexError on CPU, a device-side assert
+    on CUDA), as in torch."""
     common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
-    if not check_range and common and target.shape[0] == input.shape[0]:
+    if common and target.shape[0] == input.shape[0]:
         return target  # the common (N, C) call, all checks passed
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
@@ -370,20 +369,7 @@ def _check_class_target(
             f"{name}: expected a target of shape {want} for an input of shape {tuple(input.shape)} "
             f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
         )
-    target = target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
-    n_classes = input.shape[0 if input.dim() == 1 else 1]
-
-    if not check_range or target.device.type != "cpu" or target.numel() == 0 or not _can_inspect_values():
-        # On CUDA, as in torch's kernel, a bad class stops the gather that picks x_y with a
-        # device-side assert: checking here would cost several kernel launches per call.
-        return target
-    low, high = (bound.item() for bound in torch.aminmax(target))
-    if low >= 0 and high < n_classes:  # the common case: one pass over the target
-        return target
-    bad = ((target < 0) | (target >= n_classes)) & (target != ignore_index)
-    if bool(bad.any()):
-        raise IndexError(f"Target {target[bad].flatten()[0].item()} is out of bounds.")
-    return target
+    return target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
 
 
 def _softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
@@ -427,8 +413,7 @@ def nll_loss(
     _check_tensor("nll_loss", target, "target")
     reduction = _reduction_mode(size_average, reduce, reduction)
     input, weight = _autocast_loss(input, weight)
-    # ATen's NLL kernel checks the class range (IndexError on CPU, device assert on CUDA)
-    target = _check_class_target("nll_loss", input, target, ignore_index, check_range=False)
+    target = _check_class_target("nll_loss", input, target)
     _check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
     _check_no_weight_grad("nll_loss", weight)
     return _apply_nll_loss(input, target, weight, reduction, ignore_index)[0]
@@ -454,8 +439,7 @@ def cross_entropy(
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
-    # one node, whose NLL kernel checks the class range
-    target = _check_class_target("cross_entropy", input, target, ignore_index, check_range=False)
+    target = _check_class_target("cross_entropy", input, target)
     _check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
     _check_no_weight_grad("cross_entropy", weight)
     smoothing = max(float(label_smoothing), 0.0)

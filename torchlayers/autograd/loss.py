@@ -791,18 +791,21 @@ class BCELossFunction(Function):
     @staticmethod
     def backward(ctx, grad_output):
         input, target, weight = ctx.saved_tensors
-        x, y = opmath(input), opmath(target)
-        g = _per_position_grad(opmath(grad_output), ctx.reduction, input.numel(), input.shape)
-        if weight is not None:
-            g = g * weight.to(x.dtype)
+        kernel = bce_kernel_applies(input, target, weight)
+        plain_input = ctx.needs_input_grad[0] and not kernel
         grad_input = grad_target = None
-        if ctx.needs_input_grad[0] and bce_kernel_applies(input, target, weight):
+        if ctx.needs_input_grad[0] and kernel:
             # d/dx ℓ = w (x - y) / max(x (1 - x), 1e-12), through ATen's kernel
             grad_input = bce_backward(grad_output, input, target, weight, ctx.reduction)
-        elif ctx.needs_input_grad[0]:
-            grad_input = (g * _bce_input_slope(x, y)).to(input.dtype)
-        if ctx.needs_input_grad[1]:
-            grad_target = (g * _bce_target_slope(x)).to(target.dtype)
+        if plain_input or ctx.needs_input_grad[1]:  # the formulas, with the per-position w g
+            x, y = opmath(input), opmath(target)
+            g = _per_position_grad(opmath(grad_output), ctx.reduction, input.numel(), input.shape)
+            if weight is not None:
+                g = g * weight.to(x.dtype)
+            if plain_input:
+                grad_input = (g * _bce_input_slope(x, y)).to(input.dtype)
+            if ctx.needs_input_grad[1]:
+                grad_target = (g * _bce_target_slope(x)).to(target.dtype)
         return grad_input, grad_target, None, None
 
     @staticmethod
