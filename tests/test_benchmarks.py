@@ -52,3 +52,14 @@ def test_saved_tensor_bytes_counts_each_storage_once():
     # Linear(3, 5) on a leaf input saves the input and the weight.
     linear = tnn.Linear(3, 5)
     assert saved_tensor_bytes(lambda: linear(input)) == (10 * 3 + 5 * 3) * 4
+
+
+def test_ratio_against_a_goal_shows_the_side_it_falls_on():
+    # two decimals where they suffice; more where rounding would print a miss as the goal itself
+    assert report._ratio_against(0.98, 1.00) == "0.98"
+    assert report._ratio_against(1.00, 1.00) == "1.00"
+    assert report._ratio_against(1.0003, 1.00) == "1.0003"
+    assert report._ratio_against(1.004, 1.00) == "1.004"
+    assert report._ratio_against(0.8996, 0.90, at_least=True) == "0.8996"
+    assert report._ratio_against(0.9004, 0.90, at_least=True) == "0.90"
+    assert report._met(1.0003, 1.00) == "**missed**"

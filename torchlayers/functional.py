@@ -117,6 +117,8 @@ def _check_inplace(input: Tensor, inplace: bool) -> None:
 
 def _autocast_low_precision(*tensors):
     """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64."""
+    if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
+        return tensors
     if not tensors or tensors[0].device.type not in ("cpu", "cuda", "xpu", "mps"):
         return tensors
     device_type = tensors[0].device.type
@@ -132,7 +134,8 @@ def _autocast_low_precision(*tensors):
 def _autocast_float32(tensor: Tensor) -> Tensor:
     """Autocast's rule for ops on CUDA's float32 list (exp, reciprocal, the losses)."""
     if (
-        tensor.device.type == "cuda"
+        torch._C._is_any_autocast_enabled()
+        and tensor.device.type == "cuda"
         and torch.is_autocast_enabled("cuda")
         and tensor.dtype in (torch.float16, torch.bfloat16)
     ):
@@ -296,6 +299,8 @@ def _autocast_loss(*tensors):
     """Autocast's rule for losses: every torch loss here is on the float32 list of both CPU and
     CUDA autocast (and cross_entropy's parts, log_softmax and nll_loss, on CUDA's), so float16
     and bfloat16 tensors are computed in float32; float64 stays float64."""
+    if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
+        return tensors
     device_type = tensors[0].device.type  # the input, a tensor (checked by every caller)
     if device_type not in ("cpu", "cuda") or not torch.is_autocast_enabled(device_type):
         return tensors

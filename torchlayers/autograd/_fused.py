@@ -339,8 +339,10 @@ def _fused_call(cls: type[Function]) -> Callable:
     transforms_active = torch._C._are_functorch_transforms_active
 
     def call(*args):
-        if torch.compiler.is_compiling() or not (
-            torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active()
+        # (grad mode first: it is off in the common backward, which then skips the other checks)
+        if (
+            not (torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active())
+            or torch.compiler.is_compiling()
         ):
             return kernel(*args)
         return apply(*args)

@@ -17,12 +17,14 @@ def _linear_backward(ctx, grad_output, input, weight, needs_bias):
     """Gradients of ``y = x Wᵀ + b`` for inputs of shape ``(*, in)``."""
     needs_input, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
     grad_input = grad_weight = grad_bias = None
+    batched = grad_output.dim() == 2  # (N, out): mm directly, no reshape (each costs a dispatch)
     if needs_input:
-        grad_input = grad_output.matmul(weight)  # dy/dx = W
+        grad_input = grad_output.mm(weight) if batched else grad_output.matmul(weight)  # dy/dx = W
     if needs_weight or needs_bias:
-        grad_rows = grad_output.reshape(-1, grad_output.shape[-1])
+        grad_rows = grad_output if batched else grad_output.reshape(-1, grad_output.shape[-1])
         if needs_weight:
-            grad_weight = grad_rows.t().mm(input.reshape(-1, input.shape[-1]))  # dy/dW = x (outer)
+            rows = input if batched else input.reshape(-1, input.shape[-1])
+            grad_weight = grad_rows.t().mm(rows)  # dy/dW = x (outer)
         if needs_bias:
             grad_bias = grad_rows.sum(0)  # dy/db = 1, summed over the batch
     return grad_input, grad_weight, grad_bias
