@@ -15,5 +15,6 @@ thread count and load) and regenerates ``RESULTS.md`` from the latest full run p
 * :mod:`benchmarks.ops` -- every ``torchlayers.nn`` module against its torch.nn twin.
 * :mod:`benchmarks.mlp` -- an MLP training step, eager and compiled, float32 and bfloat16.
 * :mod:`benchmarks.overhead` -- the cost of each layer of the apply path of a small op.
+* :mod:`benchmarks.floor` -- one minimal Python Function per op: the floor of that design.
 * :mod:`benchmarks.timing` -- interleaved timing and the memory measures all of them use.
 """

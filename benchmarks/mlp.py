@@ -1,6 +1,9 @@
 """One SGD training step of an MLP (3072-1024-1024-10, batch 512, cross-entropy), built from
 ``torchlayers.nn`` against the same MLP from ``torch.nn``: eager and ``torch.compile``'d, in
 float32 and under bfloat16 autocast; time per step, memory, and graph breaks when compiled.
+
+The same step at host-bound sizes (eager float32) also times :mod:`benchmarks.floor`'s MLP, one
+minimal Python Function per operation: the least such a design can cost.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import torch
 from torch import nn
 
 import torchlayers.nn as tnn
+from benchmarks import floor
 from benchmarks.config import Config
 from benchmarks.timing import compare, cuda_peak_bytes, saved_tensor_bytes
 
 IMPLEMENTATIONS = ("torchlayers", "torch.nn")
+FLOOR = floor.NAME
 
 
 def build_mlp(library, sizes: tuple[int, ...]) -> nn.Sequential:
@@ -92,13 +97,16 @@ class Trainer:
         return loss
 
 
-def benchmark_step(config: Config, dtype: torch.dtype, compiled: bool, log: Callable[[str], None]) -> dict:
+def benchmark_step(
+    config: Config, dtype: torch.dtype, compiled: bool, log: Callable[[str], None], with_floor: bool = False
+) -> dict:
+    """torchlayers' step against torch.nn's (and, ``with_floor``, :mod:`benchmarks.floor`'s)."""
     device = config.device
     torch.manual_seed(0)
     state = build_mlp(nn, config.mlp_sizes).state_dict()
     input = torch.randn(config.mlp_batch, config.mlp_sizes[0], device=device)
     target = torch.randint(0, config.mlp_sizes[-1], (config.mlp_batch,), device=device)
-    libraries = {"torchlayers": tnn, "torch.nn": nn}
+    libraries = {"torchlayers": tnn, **({FLOOR: floor} if with_floor else {}), "torch.nn": nn}
     trainers = {name: Trainer(library, config, state, dtype, compiled) for name, library in libraries.items()}
     mode = "compiled" if compiled else "eager"
     record: dict = {
@@ -142,9 +150,10 @@ def benchmark_step(config: Config, dtype: torch.dtype, compiled: bool, log: Call
             for name, trainer in trainers.items()
         }
     seconds = comparison.seconds
+    floor_note = f", {FLOOR} {comparison.ratios[FLOOR]:.3f}" if with_floor else ""
     log(
         f"mlp {mode:>8} {record['dtype']:>8}: torchlayers {seconds['torchlayers'] * 1e3:.2f} ms, "
-        f"torch.nn {seconds['torch.nn'] * 1e3:.2f} ms, ratio {comparison.ratio:.3f}"
+        f"torch.nn {seconds['torch.nn'] * 1e3:.2f} ms, ratio {comparison.ratio:.3f}{floor_note}"
     )
     return record
 
@@ -156,5 +165,7 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
             records.append(benchmark_step(config, dtype, compiled, log))
     host_bound = dataclasses.replace(config, mlp_sizes=config.mlp_host_sizes, mlp_batch=config.mlp_host_batch)
     log("mlp, host-bound sizes (Python and dispatch overhead):")
-    records.append({**benchmark_step(host_bound, torch.float32, False, log), "regime": "host-bound"})
+    records.append(
+        {**benchmark_step(host_bound, torch.float32, False, log, with_floor=True), "regime": "host-bound"}
+    )
     return {"records": records}

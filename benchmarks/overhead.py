@@ -13,33 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch.autograd import Function
 
 import torchlayers.functional as F
 import torchlayers.nn as tnn
 from benchmarks.config import Config
+from benchmarks.floor import MinimalReLU
 from benchmarks.timing import compare
 from torchlayers.autograd import ReLUFunction
 from torchlayers.autograd._function import with_ctx_forward
-
-_threshold_backward = torch.ops.aten.threshold_backward.default
-
-
-class MinimalReLU(Function):
-    """The least a Python ReLU Function can do: one kernel forward, save the output, one kernel
-    backward (no checks, no jvp). Its cost above ``torch.relu`` is torch's price for any
-    Python ``autograd.Function``."""
-
-    @staticmethod
-    def forward(ctx, input):
-        output = torch.relu(input)
-        ctx.save_for_backward(output)
-        return output
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (output,) = ctx.saved_tensors
-        return _threshold_backward(grad_output, output, 0)  # d relu = 1[y > 0]
 
 
 def run(config: Config, log: Callable[[str], None] = print) -> dict:

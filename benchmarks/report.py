@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from benchmarks.config import Config
+from benchmarks.floor import NAME as FLOOR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = PACKAGE_DIR / "results"
@@ -189,11 +190,13 @@ def _targets(result: dict) -> list[str]:
         ratio = record["step"]["ratio"]
         if record.get("regime") == "host-bound":
             sizes = "-".join(map(str, record["sizes"]))
+            floor = record["step"]["ratios"].get(FLOOR)
             rows.append(
                 (
                     f"MLP train step, eager, float32 at host-bound sizes ({sizes}, batch "
                     f"{record['batch']}): Python and dispatch overhead, the CUDA eager regime",
-                    _ratio(ratio),
+                    _ratio(ratio)
+                    + ("" if floor is None else f" (one minimal Python Function per op: {floor:.2f})"),
                     "reported",
                     "reported",
                 )

@@ -33,6 +33,9 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     assert eager_float32["mode"] == "eager" and eager_float32["step"]["ratio"] > 0
     host_bound = result["mlp"]["records"][-1]
     assert host_bound["regime"] == "host-bound" and host_bound["sizes"] == [64, 32, 32, 10]
+    # timed against the floor too: one minimal Python Function per op, its ratio to torch.nn
+    assert set(host_bound["step"]["seconds"]) == {"torchlayers", "minimal Python Functions", "torch.nn"}
+    assert host_bound["step"]["ratios"]["minimal Python Functions"] > 0
     assert set(result["overhead"]["seconds"]) >= {
         "torchlayers.nn.ReLU()",
         "minimal Python Function (floor)",
@@ -43,6 +46,7 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     assert "| ReLU | small | 8×16 |" in markdown
     assert "MLP train step, eager, float32" in markdown
     assert "host-bound sizes (64-32-32-10, batch 8)" in markdown
+    assert "one minimal Python Function per op:" in markdown
 
 
 def test_saved_tensor_bytes_counts_each_storage_once():
@@ -63,3 +67,26 @@ def test_ratio_against_a_goal_shows_the_side_it_falls_on():
     assert report._ratio_against(0.8996, 0.90, at_least=True) == "0.8996"
     assert report._ratio_against(0.9004, 0.90, at_least=True) == "0.90"
     assert report._met(1.0003, 1.00) == "**missed**"
+
+
+def test_floor_mlp_computes_torch_nns_loss_and_gradients():
+    # the floor is a fair one only if it does the same work: same loss, same gradients
+    from torch import nn
+
+    from benchmarks import floor
+    from benchmarks.mlp import build_mlp
+
+    torch.manual_seed(0)
+    reference = build_mlp(nn, (12, 8, 8, 5))
+    minimal = build_mlp(floor, (12, 8, 8, 5))
+    minimal.load_state_dict(reference.state_dict())
+    input, target = torch.randn(6, 12), torch.tensor([0, 4, 2, 2, 1, 3])
+    losses = [
+        criterion(model(input), target)
+        for model, criterion in ((reference, nn.CrossEntropyLoss()), (minimal, floor.CrossEntropyLoss()))
+    ]
+    torch.testing.assert_close(losses[1], losses[0])
+    for loss in losses:
+        loss.backward()
+    for got, want in zip(minimal.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(got.grad, want.grad)
