@@ -19,7 +19,7 @@ from torch import nn
 import torchlayers.nn as tnn
 from benchmarks import floor
 from benchmarks.config import Config
-from benchmarks.timing import compare, cuda_peak_bytes, saved_tensor_bytes
+from benchmarks.timing import compare, cpu_peak_bytes, cuda_peak_bytes, saved_tensor_bytes
 
 IMPLEMENTATIONS = ("torchlayers", "torch.nn")
 FLOOR = floor.NAME
@@ -149,6 +149,10 @@ def benchmark_step(
             name: cuda_peak_bytes(lambda trainer=trainer: trainer.step(input, target), device)
             for name, trainer in trainers.items()
         }
+    elif device.type == "cpu":
+        record["cpu_peak_bytes"] = {
+            name: _cpu_step_peak(trainer, input, target) for name, trainer in trainers.items()
+        }
     seconds = comparison.seconds
     floor_note = f", {FLOOR} {comparison.ratios[FLOOR]:.3f}" if with_floor else ""
     log(
@@ -156,6 +160,13 @@ def benchmark_step(
         f"torch.nn {seconds['torch.nn'] * 1e3:.2f} ms, ratio {comparison.ratio:.3f}{floor_note}"
     )
     return record
+
+
+def _cpu_step_peak(trainer: Trainer, input, target) -> int:
+    """Peak CPU memory of one step: the gradients are zeroed first, so the step frees only
+    what it allocates (what :func:`cpu_peak_bytes` can follow)."""
+    trainer.optimizer.zero_grad(set_to_none=True)
+    return cpu_peak_bytes(lambda: trainer.step(input, target))
 
 
 def run(config: Config, log: Callable[[str], None] = print) -> dict:

@@ -8,14 +8,17 @@ candidate is the median per-call time over the rounds; the ratio is the median o
 the per-round ratio, which cancels slow drift in the machine's load.
 
 Memory: on CUDA, the peak of ``torch.cuda.max_memory_allocated`` over what was allocated
-before the call. On any device, the bytes of the tensors autograd saves for backward (counted
-once per storage), the deterministic size of the activation memory a training step keeps.
+before the call; on CPU, the same peak from the profiler's record of every allocation and free
+(``profile_memory=True``). On any device, the bytes of the tensors autograd saves for backward
+(counted once per storage), the deterministic size of the activation memory a training step
+keeps.
 """
 
 from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -170,6 +173,30 @@ def cuda_peak_bytes(fn: Callable[[], object], device: torch.device) -> int:
     torch.cuda.synchronize(device)
     peak = torch.cuda.max_memory_allocated(device) - baseline
     del result
+    return peak
+
+
+def cpu_peak_bytes(fn: Callable[[], object]) -> int:
+    """Peak CPU memory allocated while ``fn`` runs, above what was allocated before it: the
+    running sum of the profiler's allocation and free events, at its maximum.
+
+    The profiler does not report the free of a block allocated before it started, so ``fn``
+    should free only what it allocates (zero a training step's gradients before the call).
+    """
+    gc.collect()
+    # Kineto's start/stop lines (and, on a CUDA build without a GPU, its device-count error)
+    # would fill the log; read once, when the first profiler starts.
+    os.environ.setdefault("KINETO_LOG_LEVEL", "99")
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    with torch.profiler.profile(activities=activities, profile_memory=True) as profiler:
+        result = fn()
+        del result
+    events = profiler.profiler.kineto_results.events()
+    changes = sorted((e.start_ns(), e.nbytes()) for e in events if e.name() == "[memory]")
+    current = peak = 0
+    for _, nbytes in changes:  # an allocation is positive, a free negative
+        current += nbytes
+        peak = max(peak, current)
     return peak
 
 

@@ -31,6 +31,8 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
 
     (eager_float32, *_) = result["mlp"]["records"]
     assert eager_float32["mode"] == "eager" and eager_float32["step"]["ratio"] > 0
+    # a step allocates at least its activations, and the same MLP peaks alike in both
+    assert min(eager_float32["cpu_peak_bytes"].values()) > 0
     host_bound = result["mlp"]["records"][-1]
     assert host_bound["regime"] == "host-bound" and host_bound["sizes"] == [64, 32, 32, 10]
     # timed against the floor too: one minimal Python Function per op, its ratio to torch.nn
@@ -46,6 +48,7 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     assert "| ReLU | small | 8×16 |" in markdown
     assert "MLP train step, eager, float32" in markdown
     assert "host-bound sizes (64-32-32-10, batch 8)" in markdown
+    assert "MLP train step, eager, float32: peak memory (the profiler's record of allocations)" in markdown
     assert "one minimal Python Function per op:" in markdown
 
 
@@ -90,3 +93,47 @@ def test_floor_mlp_computes_torch_nns_loss_and_gradients():
         loss.backward()
     for got, want in zip(minimal.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(got.grad, want.grad)
+
+
+def test_cpu_peak_bytes_follows_allocations_and_frees():
+    from benchmarks.timing import cpu_peak_bytes
+
+    numel = 1 << 18
+    assert cpu_peak_bytes(lambda: torch.empty(numel)) == 4 * numel  # one block
+
+    def one_after_another():
+        for _ in range(3):
+            block = torch.empty(numel)
+            del block  # freed before the next allocation: the peak is one block
+
+    assert cpu_peak_bytes(one_after_another) == 4 * numel
+    assert cpu_peak_bytes(lambda: (torch.empty(numel), torch.empty(numel))) == 8 * numel  # both live
+
+
+def test_bfloat16_autocast_step_peaks_exactly_like_torch_nn():
+    # Autocast's casts run in torch's order (last argument first): the engine then frees each
+    # low-precision gradient when torch.nn's does, and the step's peak is torch.nn's to the byte.
+    from torch import nn
+
+    from benchmarks.mlp import build_mlp
+    from benchmarks.timing import cpu_peak_bytes
+
+    torch.manual_seed(0)
+    sizes = (768, 256, 256, 10)
+    state = build_mlp(nn, sizes).state_dict()
+    input, target = torch.randn(64, sizes[0]), torch.randint(0, sizes[-1], (64,))
+    peaks = {}
+    for library in (tnn, nn):
+        model = build_mlp(library, sizes)
+        model.load_state_dict(state)
+        criterion = library.CrossEntropyLoss()
+
+        def step(model=model, criterion=criterion):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = criterion(model(input), target)
+            loss.backward()
+
+        step()
+        model.zero_grad(set_to_none=True)
+        peaks[library.__name__] = cpu_peak_bytes(step)
+    assert peaks["torchlayers.nn"] == peaks["torch.nn"]

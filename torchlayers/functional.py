@@ -116,7 +116,13 @@ def _check_inplace(input: Tensor, inplace: bool) -> None:
 
 
 def _autocast_low_precision(*tensors):
-    """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64."""
+    """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64.
+
+    The casts run last argument first, as torch's autocast wrappers evaluate them (C++ argument
+    order on its GCC builds): a cast's backward node is numbered at creation, and the engine runs
+    later nodes first, so this order frees each gradient's low-precision copy when torch.nn's
+    does (bias before weight would keep one bias gradient more alive at the weight's cast).
+    """
     if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
         return tensors
     if not tensors or tensors[0].device.type not in ("cpu", "cuda", "xpu", "mps"):
@@ -125,10 +131,11 @@ def _autocast_low_precision(*tensors):
     if not torch.is_autocast_enabled(device_type):
         return tensors
     dtype = torch.get_autocast_dtype(device_type)
-    return tuple(
+    cast = [
         t.to(dtype) if t is not None and t.is_floating_point() and t.dtype != torch.float64 else t
-        for t in tensors
-    )
+        for t in reversed(tensors)
+    ]
+    return tuple(reversed(cast))
 
 
 def _autocast_float32(tensor: Tensor) -> Tensor:
