@@ -174,7 +174,12 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
             records.append(benchmark_step(config, dtype, compiled, log))
-    host_bound = dataclasses.replace(config, mlp_sizes=config.mlp_host_sizes, mlp_batch=config.mlp_host_batch)
+    host_bound = dataclasses.replace(
+        config,
+        mlp_sizes=config.mlp_host_sizes,
+        mlp_batch=config.mlp_host_batch,
+        mlp_rounds=config.mlp_host_rounds,
+    )
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
         {**benchmark_step(host_bound, torch.float32, False, log, with_floor=True), "regime": "host-bound"}
