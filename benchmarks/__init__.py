@@ -16,5 +16,6 @@ thread count and load) and regenerates ``RESULTS.md`` from the latest full run p
 * :mod:`benchmarks.mlp` -- an MLP training step, eager and compiled, float32 and bfloat16.
 * :mod:`benchmarks.overhead` -- the cost of each layer of the apply path of a small op.
 * :mod:`benchmarks.floor` -- one minimal Python Function per op: the floor of that design.
+* :mod:`benchmarks.instructions` -- instructions per host-bound MLP step, under callgrind.
 * :mod:`benchmarks.timing` -- interleaved timing and the memory measures all of them use.
 """
