@@ -118,10 +118,11 @@ def _check_inplace(input: Tensor, inplace: bool) -> None:
 def _autocast_low_precision(*tensors):
     """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64.
 
-    The casts run last argument first, as torch's autocast wrappers evaluate them (C++ argument
-    order on its GCC builds): a cast's backward node is numbered at creation, and the engine runs
-    later nodes first, so this order frees each gradient's low-precision copy when torch.nn's
-    does (bias before weight would keep one bias gradient more alive at the weight's cast).
+    The casts run last argument first, the order torch's autocast wrapper casts them in (bias,
+    weight, input for ``linear``, as a dispatch trace of ``torch.nn.Linear`` shows): a cast's
+    backward node is numbered at creation and the engine runs later nodes first, so this order
+    frees each gradient's low-precision copy when torch.nn's does (the other order kept one bias
+    gradient more alive at the peak, the weight gradient's cast).
     """
     if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
         return tensors
