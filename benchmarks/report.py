@@ -166,8 +166,10 @@ def _header(result: dict) -> list[str]:
         f"{env['torch_threads']} torch threads on {env['cpu_count']} logical CPUs "
         f"(load average at start {', '.join(f'{x:.1f}' for x in env['load_average_at_start'] or [])}). "
         f"Medians of {config['rounds']} interleaved rounds per op, {config['mlp_rounds']} per MLP "
-        f"configuration; ratios are torchlayers / torch.nn, the median of the per-round ratios "
-        f"(below 1: torchlayers is faster or smaller).",
+        f"configuration"
+        + (f" ({config['mlp_host_rounds']} at host-bound sizes)" if "mlp_host_rounds" in config else "")
+        + "; ratios are torchlayers / torch.nn, the median of the per-round ratios "
+        "(below 1: torchlayers is faster or smaller).",
         "",
     ]
     if "ops" in result:
