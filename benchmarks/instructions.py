@@ -61,7 +61,7 @@ def _child(module: str, steps: int) -> None:
     os.getppid()  # marker: callgrind dumps what came before
     for _ in range(steps):
         trainer.step(input, target)
-    os.getppid()  # marker: the dump before this call holds the counted steps
+    os.getppid()  # marker: callgrind dumps the counted steps here
 
 
 def _count(module: str, steps: int, directory: Path) -> int:
