@@ -46,15 +46,11 @@ def _child(module: str, steps: int) -> None:
     import torch
 
     from benchmarks.config import Config
-    from benchmarks.mlp import Trainer, build_mlp
+    from benchmarks.mlp import Trainer, host_bound, step_data
 
     torch.set_num_threads(1)
-    config = Config.for_device(torch.device("cpu"))
-    config.mlp_sizes, config.mlp_batch = config.mlp_host_sizes, config.mlp_host_batch
-    torch.manual_seed(0)
-    state = build_mlp(torch.nn, config.mlp_sizes).state_dict()
-    input = torch.randn(config.mlp_batch, config.mlp_sizes[0])
-    target = torch.randint(0, config.mlp_sizes[-1], (config.mlp_batch,))
+    config = host_bound(Config.for_device(torch.device("cpu")))
+    state, input, target = step_data(config)
     trainer = Trainer(importlib.import_module(module), config, state, torch.float32, compiled=False)
     for _ in range(WARMUP_STEPS):
         trainer.step(input, target)

@@ -97,15 +97,31 @@ class Trainer:
         return loss
 
 
+def step_data(config: Config) -> tuple[dict, torch.Tensor, torch.Tensor]:
+    """The MLP's initial weights (seed 0, shared by every implementation) and one batch."""
+    torch.manual_seed(0)
+    state = build_mlp(nn, config.mlp_sizes).state_dict()
+    input = torch.randn(config.mlp_batch, config.mlp_sizes[0], device=config.device)
+    target = torch.randint(0, config.mlp_sizes[-1], (config.mlp_batch,), device=config.device)
+    return state, input, target
+
+
+def host_bound(config: Config) -> Config:
+    """``config`` at the host-bound sizes, batch and round count."""
+    return dataclasses.replace(
+        config,
+        mlp_sizes=config.mlp_host_sizes,
+        mlp_batch=config.mlp_host_batch,
+        mlp_rounds=config.mlp_host_rounds,
+    )
+
+
 def benchmark_step(
     config: Config, dtype: torch.dtype, compiled: bool, log: Callable[[str], None], with_floor: bool = False
 ) -> dict:
     """torchlayers' step against torch.nn's (and, ``with_floor``, :mod:`benchmarks.floor`'s)."""
     device = config.device
-    torch.manual_seed(0)
-    state = build_mlp(nn, config.mlp_sizes).state_dict()
-    input = torch.randn(config.mlp_batch, config.mlp_sizes[0], device=device)
-    target = torch.randint(0, config.mlp_sizes[-1], (config.mlp_batch,), device=device)
+    state, input, target = step_data(config)
     libraries = {"torchlayers": tnn, **({FLOOR: floor} if with_floor else {}), "torch.nn": nn}
     trainers = {name: Trainer(library, config, state, dtype, compiled) for name, library in libraries.items()}
     mode = "compiled" if compiled else "eager"
@@ -174,14 +190,11 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
             records.append(benchmark_step(config, dtype, compiled, log))
-    host_bound = dataclasses.replace(
-        config,
-        mlp_sizes=config.mlp_host_sizes,
-        mlp_batch=config.mlp_host_batch,
-        mlp_rounds=config.mlp_host_rounds,
-    )
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
-        {**benchmark_step(host_bound, torch.float32, False, log, with_floor=True), "regime": "host-bound"}
+        {
+            **benchmark_step(host_bound(config), torch.float32, False, log, with_floor=True),
+            "regime": "host-bound",
+        }
     )
     return {"records": records}

@@ -38,7 +38,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import bind_positionally, opmath, sum_tangents, unbroadcast
+from torchlayers.autograd._function import opmath, sum_tangents, unbroadcast
 from torchlayers.autograd._fused import _fused_call
 
 _aten = torch.ops.aten
@@ -424,7 +424,6 @@ def _smoothing_grad(grad, log_probs, target, weight, reduction: str, ignore_inde
     return (-g if w is None else -g * w).expand(log_probs.shape)
 
 
-@bind_positionally
 class CrossEntropyFunction(Function):
     """ℓ = -w_y log softmax(z)_y = w_y (log Σⱼ e^{zⱼ} - z_y) per sample, for a class-index target;
     'mean' divides by Σ w_y. One node for ``nll_loss(log_softmax(z))``: ATen's log-softmax and
