@@ -500,18 +500,22 @@ def test_prelu_gradients_are_torch_kernel_bit_for_bit(dtype):
 
 
 @pytest.mark.parametrize("inplace", [False, True], ids=["out_of_place", "inplace"])
-def test_elu_gradient_at_nan_passes_through(inplace):
-    """At x = NaN, ELU's gradient is the incoming one (``x <= 0`` is false), as ATen's scalar
-    and CUDA kernels define it, also where ATen's vectorised CPU kernel would give NaN."""
-    x = torch.randn(4, 64, dtype=torch.float64)
-    x[1, 7] = x[3, 40] = float("nan")
-    x.requires_grad_()
-    grad_output = torch.rand(4, 64, dtype=torch.float64) + 0.5
-    (grad,) = torch.autograd.grad(F.elu(x * 1, 0.5, inplace=inplace), x, grad_output)
-    nan = x.detach().isnan()
-    torch.testing.assert_close(grad[nan], grad_output[nan], rtol=0, atol=0)
-    expected = torch.where(x.detach() > 0, grad_output, grad_output * 0.5 * x.detach().exp())
-    torch.testing.assert_close(grad[~nan], expected[~nan])
+def test_elu_gradient_at_nan_is_torch_nns(inplace):
+    """With NaNs in the input, ELU's gradient equals torch.nn's bit for bit, NaNs included:
+    the same kernel, no pass of our own (torch's CPU kernel gives NaN there in its vectorised
+    loop, the incoming gradient in its scalar tail). Elsewhere it is the formula's."""
+    x = torch.randn(4, 67, dtype=torch.float64)  # 67: both the vectorised loop and the tail
+    x[1, 7] = x[3, 40] = x[3, 66] = float("nan")
+    grad_output = torch.rand(4, 67, dtype=torch.float64) + 0.5
+    grads = []
+    for elu in (F.elu, TF.elu):
+        leaf = x.clone().requires_grad_()
+        grads.append(torch.autograd.grad(elu(leaf * 1, 0.5, inplace=inplace), leaf, grad_output)[0])
+    grad, expected_grad = grads
+    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=0, equal_nan=True)
+    nan = x.isnan()
+    formula = torch.where(x > 0, grad_output, grad_output * 0.5 * x.exp())
+    torch.testing.assert_close(grad[~nan], formula[~nan])
 
 
 def test_compiled_backward_matches_eager():

@@ -21,7 +21,6 @@ differentiated again (AOTAutograd has no double backward), so the graph would on
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
@@ -187,15 +186,6 @@ class LeakyReLUBackwardFunction(Function):
         return leaky_relu_backward(grad_tangent, saved, ctx.negative_slope, ctx.saved_is_result)
 
 
-def _may_hold_nan(tensor: torch.Tensor) -> bool:
-    """Whether ``tensor`` may hold a NaN: its sum is NaN if it does (a read-only pass, on CPU
-    only). While Dynamo traces or a ``torch.func`` transform runs, Python cannot branch on
-    values, so the answer is then always yes."""
-    if torch.compiler.is_compiling() or torch._C._are_functorch_transforms_active():
-        return True
-    return tensor.device.type == "cpu" and math.isnan(tensor.sum().item())
-
-
 def _elu_second(grad, saved, alpha, saved_is_result):
     """d/ds of ELU's backward ``g · ELU'``: on the negative side ``g`` when s is the output
     (d/dy [g (y + α)] = g), ``g α eˣ`` when s is the input (d/dx [g α eˣ] = g α eˣ); 0 for s > 0.
@@ -209,20 +199,15 @@ class ELUBackwardFunction(Function):
     """(g, s) ↦ g if s > 0 else g α eˣ: ELU's backward (ATen's elu_backward).
 
     ``s`` is the input x, or, after an in-place forward, the output y = α(eˣ - 1), from which
-    α eˣ = y + α (``saved_is_result``). Selecting on ``s <= 0`` passes the gradient through at
-    NaN, as ATen's definition does.
+    α eˣ = y + α (``saved_is_result``). At s = NaN the result is the kernel's, as torch.nn's:
+    NaN from ATen's vectorised CPU loop, the incoming gradient from its scalar tail and on CUDA.
     """
 
     generate_vmap_rule = True
 
     @staticmethod
     def forward(grad, saved, alpha, saved_is_result):
-        grad_input = _aten.elu_backward.default(grad, alpha, 1, 1, saved_is_result, saved)
-        if _may_hold_nan(saved):
-            # At s = NaN, ATen's vectorised CPU kernel gives NaN where its scalar path (and CUDA's
-            # kernel) pass the gradient through (``s <= 0`` is false): keep the latter definition.
-            grad_input = torch.where(saved.isnan(), grad, grad_input)
-        return grad_input
+        return _aten.elu_backward.default(grad, alpha, 1, 1, saved_is_result, saved)
 
     @staticmethod
     def setup_context(ctx, inputs, result):
