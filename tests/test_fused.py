@@ -13,6 +13,7 @@ compiled backward.
 
 from __future__ import annotations
 
+import collections
 import inspect
 
 import pytest
@@ -20,6 +21,7 @@ import torch
 import torch.nn.functional as TF
 from torch.autograd import gradcheck, gradgradcheck
 from torch.autograd.function import _is_setup_context_defined
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchlayers.functional as F
 from torchlayers.autograd import LeakyReLUFunction, ReLUFunction, SigmoidFunction
@@ -592,3 +594,50 @@ def test_ctx_forward_twin_forward_ad_and_double_backward():
     x = torch.randn(5, dtype=torch.float64, requires_grad=True)
     torch.autograd.gradcheck(apply, (x,), check_forward_ad=True)
     torch.autograd.gradgradcheck(apply, (x,))
+
+
+class _CountOps(TorchDispatchMode):
+    """The ATen ops that reach the dispatcher while it is active, by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: collections.Counter = collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops[func.overloadpacket.__name__] += 1
+        return func(*args, **(kwargs or {}))
+
+
+# Ops that allocate a tensor of their own (``scatter`` out of place copies its input).
+_ALLOCATING = {"zeros", "zeros_like", "new_zeros", "empty", "empty_like", "full", "clone", "copy_", "scatter"}
+
+
+def _backward_allocations(fn, *tensors) -> int:
+    output = fn(*tensors)
+    with _CountOps() as counter:
+        torch.autograd.grad(output, [t for t in tensors if t.requires_grad], torch.ones_like(output))
+    return sum(count for name, count in counter.ops.items() if name in _ALLOCATING)
+
+
+_CLASSES = torch.tensor([0, 4, 2, 2, 1, 3])
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "shapes"),
+    [
+        (
+            lambda x, w, b: F.maxout(x, w, b, pieces=2),
+            lambda x, w, b: TF.linear(x, w, b).unflatten(-1, (2, -1)).max(-2).values,
+            [(6, 4), (10, 4), (10,)],
+        ),
+        (lambda x: F.nll_loss(x, _CLASSES), lambda x: TF.nll_loss(x, _CLASSES), [(6, 5)]),
+        (lambda x: F.cross_entropy(x, _CLASSES), lambda x: TF.cross_entropy(x, _CLASSES), [(6, 5)]),
+    ],
+    ids=["maxout", "nll_loss", "cross_entropy"],
+)
+def test_backward_allocates_no_more_than_torch_nn(ours, theirs, shapes):
+    """A Function with a non-differentiable output (Maxout's winning piece, NLL's Σ w_y) gets no
+    zeros materialised for that output's gradient, and Maxout scatters into one fresh tensor:
+    backward allocates no more tensors than torch.nn's does."""
+    tensors = [torch.randn(shape, requires_grad=True) for shape in shapes]
+    assert _backward_allocations(ours, *tensors) <= _backward_allocations(theirs, *tensors)

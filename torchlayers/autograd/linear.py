@@ -93,18 +93,20 @@ class MaxoutFunction(Function):
         ctx.pieces = pieces
         winner = output[1]
         ctx.mark_non_differentiable(winner)
+        ctx.set_materialize_grads(False)  # not a tensor of zeros the size of winner per backward
         ctx.save_for_backward(input, weight, winner)
         ctx.save_for_forward(input, weight, winner)
 
     @staticmethod
     def backward(ctx, grad_output, _grad_winner):
+        if grad_output is None:  # the maximum was not used
+            return None, None, None, None
         input, weight, winner = ctx.saved_tensors
         # d max_p(s_p)/ds_q = 1[q is the winning piece]: scatter the gradient into its slot
-        grad_scores = torch.zeros(
-            (*grad_output.shape[:-1], ctx.pieces, grad_output.shape[-1]),
-            dtype=grad_output.dtype,
-            device=grad_output.device,
-        ).scatter(-2, winner.unsqueeze(-2), grad_output.unsqueeze(-2))
+        # Written in place into zeros made from grad_output (as torch's max backward): under
+        # vmap those zeros are batched like it, so the in-place scatter stays legal.
+        grad_scores = grad_output.new_zeros((*grad_output.shape[:-1], ctx.pieces, grad_output.shape[-1]))
+        grad_scores.scatter_(-2, winner.unsqueeze(-2), grad_output.unsqueeze(-2))
         grad_scores = grad_scores.reshape(*grad_output.shape[:-1], -1)
         grads = _linear_backward(ctx, grad_scores, input, weight, ctx.needs_input_grad[2])
         return (*grads, None)

@@ -376,6 +376,7 @@ class NLLLossFunction(Function):
     def setup_context(ctx, inputs, output):
         input, target, weight, reduction, ignore_index = inputs
         ctx.mark_non_differentiable(output[1])
+        ctx.set_materialize_grads(False)  # no zeros for Σ w_y's gradient in every backward
         ctx.reduction, ctx.ignore_index = reduction, ignore_index
         ctx.save_for_backward(input, target, weight, output[1])
         ctx.save_for_forward(target, weight, output[1])
@@ -383,7 +384,7 @@ class NLLLossFunction(Function):
     @staticmethod
     def backward(ctx, grad_output, _grad_total_weight):
         grad_input = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and grad_output is not None:
             input, target, weight, total_weight = ctx.saved_tensors
             # d/dx_{n,c} (-w_{y_n} x_{n,y_n}) = -w_{y_n} 1[c = y_n]: scatter into the target slots
             grad_input = nll_loss_backward(
