@@ -8,7 +8,6 @@ no Jacobian is ever formed.
 
 from __future__ import annotations
 
-import torch
 from torch.autograd import Function
 from torch.nn.functional import linear as _fused_linear
 
