@@ -1,7 +1,13 @@
 """torchlayers: the operations of an introductory neural-network lecture as explicit
-``torch.autograd.Function``s, ``torch.nn.functional``-style wrappers and drop-in modules."""
+``torch.autograd.Function``s, ``torch.nn.functional``-style wrappers and drop-in modules.
 
-from torchlayers import autograd, functional, nn
+Every derivative is a formula in plain torch ops; ATen's fused kernels stand in for the
+formulas while :func:`use_kernels` is on (the default; see :mod:`torchlayers.autograd.kernels`).
+"""
+
+from torchlayers.autograd.kernels import kernels_enabled, use_kernels
+
+from torchlayers import autograd, functional, nn  # noqa: E402, I001  (after the switch they read)
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "autograd", "functional", "nn"]
+__all__ = ["__version__", "autograd", "functional", "kernels_enabled", "nn", "use_kernels"]

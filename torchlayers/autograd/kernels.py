@@ -1,0 +1,138 @@
+"""The kernel table: every ATen kernel that may stand in for one of our formulas.
+
+Every derivative (and every fused forward) of the package is a formula in plain differentiable
+torch ops, a named function beside the Function that calls it (``sigmoid_grad`` beside
+``SigmoidFunction``). Where ATen computes the same function in one fused kernel, the table
+below holds that kernel under the formula's name, and the formula is defined with
+:func:`stand_in`, which runs the kernel instead of the formula when
+
+* kernels are on (:func:`use_kernels`, the default; ``TORCHLAYERS_KERNELS=0`` turns them off at
+  import), and
+* nothing will differentiate the result again: no grad mode (a backward under
+  ``create_graph=True``), no forward-mode AD level, no ``torch.func`` transform. While
+  ``torch.compile`` traces, the kernel runs too: AOTAutograd has no double backward, so a
+  compiled backward is never differentiated.
+
+Otherwise the formula runs, and autograd differentiates its ops: double and higher backward
+come from the formula itself. The kernels compute float16/bfloat16 in float32, as the formulas
+do (``opmath``), so both round once. ``tests`` prove each kernel equal to its formula, and that
+no table kernel runs with kernels off.
+
+This is the only module of the package that calls ``torch.ops.aten``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.autograd import forward_ad as _forward_ad
+
+__all__ = ["KERNELS", "Kernel", "kernels_enabled", "stand_in", "use_kernels"]
+
+_aten = torch.ops.aten
+_enabled = os.environ.get("TORCHLAYERS_KERNELS", "1").strip().lower() not in ("0", "false", "off", "no")
+
+
+class use_kernels:
+    """Let ATen's fused kernels stand in for the formulas (``True``) or run the formulas only
+    (``False``).
+
+    Sets the mode when called; used as a context manager it restores the previous mode on exit,
+    as ``torch.set_grad_enabled`` does::
+
+        torchlayers.use_kernels(False)        # formula mode from here on
+        with torchlayers.use_kernels(True):   # kernels inside the block only
+            ...
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        if not isinstance(enabled, bool):
+            raise TypeError(f"use_kernels(): argument 'enabled' must be bool, not {type(enabled).__name__}")
+        global _enabled
+        self.previous = _enabled
+        _enabled = enabled
+
+    def __enter__(self) -> use_kernels:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        global _enabled
+        _enabled = self.previous
+
+    def __repr__(self) -> str:
+        return f"use_kernels({_enabled})"
+
+
+def kernels_enabled() -> bool:
+    """Whether ATen's kernels may stand in for the formulas (see :class:`use_kernels`)."""
+    return _enabled
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """An ATen kernel computing the same function as the formula named ``formula``."""
+
+    formula: str
+    run: Callable
+    aten: tuple  # the fused ATen overloads it calls: none of them may run with kernels off
+
+
+KERNELS: dict[str, Kernel] = {}
+
+
+def _kernel(formula: str, *aten_ops):
+    """Enter the decorated function in :data:`KERNELS` as the stand-in for ``formula``."""
+
+    def enter(run: Callable) -> Callable:
+        KERNELS[formula] = Kernel(formula, run, aten_ops)
+        return run
+
+    return enter
+
+
+def stand_in(formula: Callable) -> Callable:
+    """Define a formula that its table kernel may replace (see the module docstring).
+
+    The returned function calls ``formula`` itself whenever a kernel may not stand in, so a
+    debugger stepping into it in formula mode stops on the formula's line. ``.formula`` and
+    ``.kernel`` give the two sides for tests.
+    """
+    kernel = KERNELS[formula.__name__].run
+    transforms_active = torch._C._are_functorch_transforms_active
+
+    @functools.wraps(formula)
+    def call(*args):
+        # grad mode first: it is off in a plain backward, which then skips the other checks
+        if _enabled and (
+            not (torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active())
+            or torch.compiler.is_compiling()
+        ):
+            return kernel(*args)
+        return formula(*args)
+
+    call.formula, call.kernel = formula, kernel
+    return call
+
+
+# --- the table -------------------------------------------------------------------------------
+# One entry per formula: the formula's name, then the kernel, called as the formula is.
+
+
+@_kernel("sigmoid_grad", _aten.sigmoid_backward.default)
+def _sigmoid_grad(grad_output, output):
+    return _aten.sigmoid_backward.default(grad_output, output)
+
+
+@_kernel("tanh_grad", _aten.tanh_backward.default)
+def _tanh_grad(grad_output, output):
+    return _aten.tanh_backward.default(grad_output, output)
+
+
+@_kernel("relu_grad", _aten.threshold_backward.default)
+def _relu_grad(grad_output, output):
+    return _aten.threshold_backward.default(grad_output, output, 0)
+
