@@ -132,9 +132,53 @@ def dispatcher(cls: type[Function]) -> Callable:
     return apply
 
 
+def opmath_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype arithmetic on ``dtype`` is done in: float32 for float16/bfloat16."""
+    return torch.float32 if dtype in _LOW_PRECISION else dtype
+
+
 def opmath(tensor: torch.Tensor) -> torch.Tensor:
     """The tensor in the dtype its arithmetic is done in: float32 for float16/bfloat16."""
     return tensor.float() if tensor.dtype in _LOW_PRECISION else tensor
+
+
+def pair_dtype(input: torch.Tensor, target: torch.Tensor) -> torch.dtype:
+    """``torch.result_type(input, target)``. Dynamo cannot trace ``result_type`` (it returns a
+    dtype), so a compiled graph uses ``promote_types``, which differs only when a 0-d tensor
+    meets a higher-dimensional one of another dtype of the same kind."""
+    if torch.compiler.is_compiling():
+        return torch.promote_types(input.dtype, target.dtype)
+    return torch.result_type(input, target)
+
+
+def result_dtype(tensors) -> torch.dtype:
+    """The dtype the tensors promote to together."""
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    return dtype
+
+
+# --- reductions (the losses') -------------------------------------------------------------------
+
+REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # ATen's at::Reduction, for its loss kernels
+
+
+def reduce(per_position: torch.Tensor, reduction: str, normaliser) -> torch.Tensor:
+    """'none': ℓ itself; 'sum': Σ ℓ; 'mean': Σ ℓ / Z (Z a number or a 0-dim tensor)."""
+    if reduction == "none":
+        return per_position
+    total = per_position.sum()
+    return total if reduction == "sum" else total / normaliser
+
+
+def per_position_grad(grad: torch.Tensor, reduction: str, normaliser, shape) -> torch.Tensor:
+    """The incoming gradient at every position: d Σℓ/dℓᵢ = 1, d (Σℓ / Z)/dℓᵢ = 1/Z."""
+    if reduction == "none":
+        return grad
+    if reduction == "mean":
+        grad = grad / normaliser
+    return grad.expand(shape)
 
 
 def unbroadcast(grad: torch.Tensor, shape: torch.Size) -> torch.Tensor:

@@ -1,29 +1,24 @@
 """Activations: the lecture's non-linearities ``f`` in ``f(Wx + b)``.
 
-Each backward is the activation's derivative times the incoming gradient, evaluated from
-whatever the node cached (its output for sigmoid, tanh and ReLU; its input where the output
-does not determine the derivative). That product is one fused ATen kernel, called through a
-backward Function of our own (``_fused.py``) whose backward is the second derivative, so
-double (and higher) backward works. Forward-mode ``jvp`` multiplies the tangent by the same
-derivative, with the same Function: an elementwise op's Jacobian is diagonal, so it is never
-materialised.
+Each backward is the activation's derivative times the incoming gradient, ``g · f'(·)``,
+evaluated from whatever the node cached (its output for sigmoid, tanh and ReLU; its input where
+the output does not determine the derivative). Each derivative is a named formula beside its
+Function (``sigmoid_grad``, ...), in plain differentiable ops, so double and higher backward
+differentiate it; ATen's fused kernel for the same product stands in for it through the kernel
+table (``kernels.py``). Forward-mode ``jvp`` multiplies the tangent by the same derivative: an
+elementwise op's Jacobian is diagonal, so it is never materialised.
+
+Half-precision tensors are computed in float32 and rounded once (``opmath``), as ATen's kernels do.
 """
 
 from __future__ import annotations
 
 import torch
+from torch import Tensor
 from torch.autograd import Function
 
-from torchlayers.autograd._function import updated_in_place
-from torchlayers.autograd._fused import (
-    elu_backward,
-    leaky_relu_backward,
-    prelu_backward,
-    prelu_weight_view,
-    relu_backward,
-    sigmoid_backward,
-    tanh_backward,
-)
+from torchlayers.autograd._function import opmath, sum_tangents, updated_in_place
+from torchlayers.autograd.kernels import stand_in
 
 
 def _inplace_error(name: str, parameter: str) -> RuntimeError:
@@ -32,6 +27,16 @@ def _inplace_error(name: str, parameter: str) -> RuntimeError:
         f"is not supported: the output no longer tells the sign of the input. Call the "
         f"out-of-place version (inplace=False) instead."
     )
+
+
+# --- sigmoid ---------------------------------------------------------------------------------
+
+
+@stand_in
+def sigmoid_grad(grad_output: Tensor, output: Tensor) -> Tensor:
+    """g · σ'(x) from the cached output y = σ(x) (Caffe's SigmoidLayer::Backward)."""
+    g, y = opmath(grad_output), opmath(output)
+    return (g * (1 - y) * y).to(grad_output.dtype)  # d/dx σ(x) = σ(x)(1 - σ(x))
 
 
 class SigmoidFunction(Function):
@@ -53,14 +58,23 @@ class SigmoidFunction(Function):
         (output,) = ctx.saved_tensors
         grad_input = None
         if ctx.needs_input_grad[0]:
-            # d/dx σ(x) = σ(x)(1 - σ(x)), from the cached output (Caffe's SigmoidLayer::Backward)
-            grad_input = sigmoid_backward(grad_output, output)
+            grad_input = sigmoid_grad(grad_output, output)
         return grad_input
 
     @staticmethod
     def jvp(ctx, input_tangent):
         (output,) = ctx.saved_tensors
-        return sigmoid_backward(input_tangent, output)
+        return sigmoid_grad(input_tangent, output)
+
+
+# --- tanh ------------------------------------------------------------------------------------
+
+
+@stand_in
+def tanh_grad(grad_output: Tensor, output: Tensor) -> Tensor:
+    """g · tanh'(x) from the cached output y = tanh(x)."""
+    g, y = opmath(grad_output), opmath(output)
+    return (g * (1 - y * y)).to(grad_output.dtype)  # d/dx tanh(x) = 1 - tanh(x)²
 
 
 class TanhFunction(Function):
@@ -82,13 +96,26 @@ class TanhFunction(Function):
         (output,) = ctx.saved_tensors
         grad_input = None
         if ctx.needs_input_grad[0]:
-            grad_input = tanh_backward(grad_output, output)  # d/dx tanh(x) = 1 - tanh(x)²
+            grad_input = tanh_grad(grad_output, output)
         return grad_input
 
     @staticmethod
     def jvp(ctx, input_tangent):
         (output,) = ctx.saved_tensors
-        return tanh_backward(input_tangent, output)
+        return tanh_grad(input_tangent, output)
+
+
+# --- ReLU ------------------------------------------------------------------------------------
+
+
+@stand_in
+def relu_grad(grad_output: Tensor, output: Tensor) -> Tensor:
+    """g · 1[x > 0] from the cached output y = max(0, x) (the same sign as x where x > 0).
+
+    Masking where ``y <= 0`` (not keeping ``y > 0``) lets a NaN through, as ATen's
+    threshold_backward does; the subgradient at 0 is 0.
+    """
+    return torch.where(output <= 0, 0, grad_output)  # d/dx max(0, x) = 1[x > 0]
 
 
 class ReLUFunction(Function):
@@ -117,17 +144,39 @@ class ReLUFunction(Function):
         (output,) = ctx.saved_tensors
         grad_input = None
         if ctx.needs_input_grad[0]:
-            # d/dx max(0, x) = 1[x > 0]; the subgradient at 0 is 0. Masking on ``output <= 0``
-            # (not ``output > 0``) lets a NaN through, as ATen's threshold_backward does.
-            grad_input = relu_backward(grad_output, output)
+            grad_input = relu_grad(grad_output, output)
         return grad_input, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _):
         (output,) = ctx.saved_tensors
-        tangent = relu_backward(input_tangent, output)
+        tangent = relu_grad(input_tangent, output)
         # the tangent of a dirtied input is updated in place too
         return updated_in_place(input_tangent.copy_(tangent)) if ctx.inplace else tangent
+
+
+# --- leaky ReLU ------------------------------------------------------------------------------
+
+
+@stand_in
+def leaky_relu_forward(input: Tensor, negative_slope: float) -> Tensor:
+    """max(a x, x) for 0 <= a < 1: x if x > 0 else a x."""
+    x = opmath(input)
+    return torch.where(x > 0, x, x * negative_slope).to(input.dtype)
+
+
+@stand_in
+def leaky_relu_forward_(input: Tensor, negative_slope: float) -> Tensor:
+    """:func:`leaky_relu_forward` written into ``input``."""
+    return input.copy_(leaky_relu_forward(input, negative_slope))
+
+
+@stand_in
+def leaky_relu_grad(grad_output: Tensor, saved: Tensor, negative_slope: float, saved_is_result: bool) -> Tensor:
+    """g if s > 0 else a g, where ``s`` is the input, or the output after an in-place forward
+    (``saved_is_result``: the same sign for a >= 0, which LeakyReLUFunction checks)."""
+    g = opmath(grad_output)
+    return torch.where(saved > 0, g, g * negative_slope).to(grad_output.dtype)  # d/dx = 1 or a
 
 
 class LeakyReLUFunction(Function):
@@ -138,9 +187,9 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def forward(input, negative_slope, inplace):
         if inplace:
-            torch.nn.functional.leaky_relu_(input, negative_slope)
-            return input
-        return torch.nn.functional.leaky_relu(input, negative_slope)
+            leaky_relu_forward_(input, negative_slope)
+            return input  # the very tensor (Dynamo checks a dirtied input is returned)
+        return leaky_relu_forward(input, negative_slope)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -160,16 +209,47 @@ class LeakyReLUFunction(Function):
         if ctx.needs_input_grad[0]:
             if ctx.inplace and ctx.negative_slope_invalid:
                 raise _inplace_error("leaky_relu", "slope")
-            # d/dx max(a x, x) = 1 if x > 0 else a (a at the kink). ``saved`` is the input, or
-            # the output after an in-place forward (same sign for a >= 0), as torch's leaky_relu_.
-            grad_input = leaky_relu_backward(grad_output, saved, ctx.negative_slope, ctx.inplace)
+            # the slope at the kink x = 0 is a, as torch's
+            grad_input = leaky_relu_grad(grad_output, saved, ctx.negative_slope, ctx.inplace)
         return grad_input, None, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _slope, _inplace):
         (saved,) = ctx.saved_tensors
-        tangent = leaky_relu_backward(input_tangent, saved, ctx.negative_slope, ctx.inplace)
+        tangent = leaky_relu_grad(input_tangent, saved, ctx.negative_slope, ctx.inplace)
         return updated_in_place(input_tangent.copy_(tangent)) if ctx.inplace else tangent
+
+
+# --- ELU -------------------------------------------------------------------------------------
+
+
+@stand_in
+def elu_forward(input: Tensor, alpha: float) -> Tensor:
+    """x if x > 0 else α(eˣ - 1), the negative side by ``expm1`` (exact near 0)."""
+    x = opmath(input)
+    return torch.where(x > 0, x, alpha * torch.expm1(x)).to(input.dtype)
+
+
+@stand_in
+def elu_forward_(input: Tensor, alpha: float) -> Tensor:
+    """:func:`elu_forward` written into ``input``."""
+    return input.copy_(elu_forward(input, alpha))
+
+
+@stand_in
+def elu_grad(grad_output: Tensor, saved: Tensor, alpha: float, saved_is_result: bool) -> Tensor:
+    """g if s > 0 else g α eˣ. ``s`` is the input x, or, after an in-place forward, the output
+    y = α(eˣ - 1), from which α eˣ = y + α (``saved_is_result``).
+
+    eˣ is taken of min(x, 0): the same value on the negative side, and no overflow on the other
+    side, whose infinite eˣ would turn the zero gradient ``where`` sends there into NaN in double
+    backward. At s = NaN the gradient is NaN (as ATen's vectorised CPU loop; its scalar tail and
+    CUDA pass the gradient through).
+    """
+    g, s = opmath(grad_output), opmath(saved)
+    # d/dx ELU(x) = 1 if x > 0 else α eˣ (α at the kink)
+    negative_side = g * (s + alpha) if saved_is_result else g * alpha * torch.exp(s.clamp_max(0))
+    return torch.where(s > 0, g, negative_side).to(grad_output.dtype)
 
 
 class ELUFunction(Function):
@@ -180,9 +260,9 @@ class ELUFunction(Function):
     @staticmethod
     def forward(input, alpha, inplace):
         if inplace:
-            torch.nn.functional.elu_(input, alpha)
-            return input
-        return torch.nn.functional.elu(input, alpha)  # α·expm1(x) on the negative side
+            elu_forward_(input, alpha)
+            return input  # the very tensor (Dynamo checks a dirtied input is returned)
+        return elu_forward(input, alpha)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -202,16 +282,41 @@ class ELUFunction(Function):
         if ctx.needs_input_grad[0]:
             if ctx.inplace and ctx.alpha_invalid:
                 raise _inplace_error("elu", "alpha")
-            # d/dx ELU(x) = 1 if x > 0 else α eˣ (α at the kink); after an in-place forward the
-            # output y = α(eˣ - 1) gives α eˣ = y + α, as torch's elu_.
-            grad_input = elu_backward(grad_output, saved, ctx.alpha, ctx.inplace)
+            grad_input = elu_grad(grad_output, saved, ctx.alpha, ctx.inplace)
         return grad_input, None, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _alpha, _inplace):
         (saved,) = ctx.saved_tensors
-        tangent = elu_backward(input_tangent, saved, ctx.alpha, ctx.inplace)
+        tangent = elu_grad(input_tangent, saved, ctx.alpha, ctx.inplace)
         return updated_in_place(input_tangent.copy_(tangent)) if ctx.inplace else tangent
+
+
+# --- PReLU -----------------------------------------------------------------------------------
+
+
+def prelu_weight_view(weight: Tensor, input: Tensor) -> Tensor:
+    """The weight shaped to broadcast over ``input``'s channel dimension (dim 1)."""
+    if weight.numel() == 1 or input.dim() < 2:
+        return weight.reshape(())
+    return weight.reshape((-1,) + (1,) * (input.dim() - 2))
+
+
+@stand_in
+def prelu_forward(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else w x; ``weight`` is shaped by :func:`prelu_weight_view`."""
+    return torch.where(input > 0, input, weight * input)
+
+
+@stand_in
+def prelu_grad(grad_output: Tensor, input: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
+    """(∂/∂x, ∂/∂w) of PReLU times g: (g if x > 0 else w g,  Σ (0 if x > 0 else x g)), the weight's
+    summed over every position that shares a slope (each product rounded to the dtype first,
+    as torch's prelu); ``weight`` is shaped by :func:`prelu_weight_view`."""
+    positive = input > 0
+    grad_input = torch.where(positive, grad_output, weight * grad_output)  # d/dx = 1 or w
+    grad_weight = torch.where(positive, 0, input * grad_output)  # d/dw = 0 or x
+    return grad_input, grad_weight.sum_to_size(weight.shape)
 
 
 class PReLUFunction(Function):
@@ -221,7 +326,7 @@ class PReLUFunction(Function):
 
     @staticmethod
     def forward(input, weight):
-        return torch.prelu(input, weight)  # one kernel: x if x > 0 else w x
+        return prelu_forward(input, prelu_weight_view(weight, input))
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -234,12 +339,11 @@ class PReLUFunction(Function):
         input, weight = ctx.saved_tensors
         grad_input = grad_weight = None
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            # d/dx = 1 if x > 0 else w (w at the kink); d/dw = 0 if x > 0 else x, summed over
-            # every position that shares the weight. One pass computes both.
-            grad_input, grad_weight = prelu_backward(grad_output, input, weight)
+            # one pass for both
+            grad_input, grad_weight = prelu_grad(grad_output, input, prelu_weight_view(weight, input))
         return (
             grad_input if ctx.needs_input_grad[0] else None,
-            grad_weight if ctx.needs_input_grad[1] else None,
+            grad_weight.reshape(weight.shape) if ctx.needs_input_grad[1] else None,
         )
 
     @staticmethod
@@ -247,11 +351,9 @@ class PReLUFunction(Function):
         input, weight = ctx.saved_tensors
         # d PReLU = (1 if x > 0 else w) dx + (0 if x > 0 else x) dw, position by position
         w = prelu_weight_view(weight, input)
-        negative_side = None
-        if input_tangent is not None:
-            negative_side = w * input_tangent
-        if weight_tangent is not None:
-            weight_term = prelu_weight_view(weight_tangent, input) * input
-            negative_side = weight_term if negative_side is None else negative_side + weight_term
+        negative_side = sum_tangents(
+            None if input_tangent is None else w * input_tangent,
+            None if weight_tangent is None else prelu_weight_view(weight_tangent, input) * input,
+        )
         positive_side = input_tangent if input_tangent is not None else torch.zeros_like(input)
         return torch.where(input > 0, positive_side, negative_side)

@@ -74,45 +74,68 @@ def kernels_enabled() -> bool:
 
 @dataclass(frozen=True)
 class Kernel:
-    """An ATen kernel computing the same function as the formula named ``formula``."""
+    """An ATen kernel computing the same function as the formula named ``formula``, for the
+    arguments ``applies`` accepts (all, when it is ``None``)."""
 
     formula: str
     run: Callable
     aten: tuple  # the fused ATen overloads it calls: none of them may run with kernels off
+    applies: Callable[..., bool] | None = None
 
 
 KERNELS: dict[str, Kernel] = {}
 
 
-def _kernel(formula: str, *aten_ops):
-    """Enter the decorated function in :data:`KERNELS` as the stand-in for ``formula``."""
+def _kernel(formula: str, *aten_ops, applies: Callable[..., bool] | None = None):
+    """Enter the decorated function in :data:`KERNELS` as the stand-in for ``formula``, for the
+    arguments ``applies`` accepts (called as the formula is)."""
 
     def enter(run: Callable) -> Callable:
-        KERNELS[formula] = Kernel(formula, run, aten_ops)
+        KERNELS[formula] = Kernel(formula, run, aten_ops, applies)
         return run
 
     return enter
 
 
+def _nothing_differentiates_the_result() -> bool:
+    """No grad mode (a backward under ``create_graph=True``), no forward-AD level and no
+    ``torch.func`` transform, or ``torch.compile`` tracing (its backward is never
+    differentiated again). Grad mode first: it is off in a plain backward, which then skips
+    the other checks."""
+    return (
+        not (torch.is_grad_enabled() or _forward_ad._current_level >= 0 or _transforms_active())
+        or torch.compiler.is_compiling()
+    )
+
+
+_transforms_active = torch._C._are_functorch_transforms_active
+
+
 def stand_in(formula: Callable) -> Callable:
     """Define a formula that its table kernel may replace (see the module docstring).
 
-    The returned function calls ``formula`` itself whenever a kernel may not stand in, so a
+    The returned function calls ``formula`` itself whenever the kernel may not stand in, so a
     debugger stepping into it in formula mode stops on the formula's line. ``.formula`` and
     ``.kernel`` give the two sides for tests.
     """
-    kernel = KERNELS[formula.__name__].run
-    transforms_active = torch._C._are_functorch_transforms_active
+    entry = KERNELS[formula.__name__]
+    kernel, applies = entry.run, entry.applies
 
-    @functools.wraps(formula)
-    def call(*args):
-        # grad mode first: it is off in a plain backward, which then skips the other checks
-        if _enabled and (
-            not (torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active())
-            or torch.compiler.is_compiling()
-        ):
-            return kernel(*args)
-        return formula(*args)
+    if applies is None:
+
+        @functools.wraps(formula)
+        def call(*args):
+            if _enabled and _nothing_differentiates_the_result():
+                return kernel(*args)
+            return formula(*args)
+
+    else:
+
+        @functools.wraps(formula)
+        def call(*args):
+            if _enabled and _nothing_differentiates_the_result() and applies(*args):
+                return kernel(*args)
+            return formula(*args)
 
     call.formula, call.kernel = formula, kernel
     return call
@@ -136,3 +159,44 @@ def _tanh_grad(grad_output, output):
 def _relu_grad(grad_output, output):
     return _aten.threshold_backward.default(grad_output, output, 0)
 
+
+
+@_kernel("leaky_relu_forward", _aten.leaky_relu.default)
+def _leaky_relu_forward(input, negative_slope):
+    return _aten.leaky_relu.default(input, negative_slope)
+
+
+@_kernel("leaky_relu_forward_", _aten.leaky_relu_.default)
+def _leaky_relu_forward_(input, negative_slope):
+    return _aten.leaky_relu_.default(input, negative_slope)
+
+
+@_kernel("leaky_relu_grad", _aten.leaky_relu_backward.default)
+def _leaky_relu_grad(grad_output, saved, negative_slope, saved_is_result):
+    return _aten.leaky_relu_backward.default(grad_output, saved, negative_slope, saved_is_result)
+
+
+@_kernel("elu_forward", _aten.elu.default)
+def _elu_forward(input, alpha):
+    return _aten.elu.default(input, alpha)
+
+
+@_kernel("elu_forward_", _aten.elu_.default)
+def _elu_forward_(input, alpha):
+    return _aten.elu_.default(input, alpha)
+
+
+@_kernel("elu_grad", _aten.elu_backward.default)
+def _elu_grad(grad_output, saved, alpha, saved_is_result):
+    return _aten.elu_backward.default(grad_output, alpha, 1, 1, saved_is_result, saved)
+
+
+@_kernel("prelu_forward", _aten._prelu_kernel.default)
+def _prelu_forward(input, weight):
+    return _aten._prelu_kernel.default(input, weight)
+
+
+@_kernel("prelu_grad", _aten._prelu_kernel_backward.default)
+def _prelu_grad(grad_output, input, weight):
+    grad_input, grad_weight = _aten._prelu_kernel_backward.default(grad_output, input, weight)
+    return grad_input, grad_weight.sum_to_size(weight.shape)  # the kernel's is per position

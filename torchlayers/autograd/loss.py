@@ -38,8 +38,38 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath, sum_tangents, unbroadcast
-from torchlayers.autograd._fused import _fused_call
+from torchlayers.autograd._function import (
+    REDUCTION_ENUM,
+    bind_positionally,
+    dispatcher,
+    opmath,
+    opmath_dtype,
+    pair_dtype,
+    per_position_grad,
+    reduce,
+    result_dtype,
+    sum_tangents,
+    unbroadcast,
+)
+
+_forward_ad = torch.autograd.forward_ad
+
+
+def _fused_call(cls: type[Function]):
+    """Interim: the bare kernel of a backward Function where no graph is needed, else its apply."""
+    kernel = bind_positionally(cls).forward
+    apply = dispatcher(cls)
+    transforms_active = torch._C._are_functorch_transforms_active
+
+    def call(*args):
+        if (
+            not (torch.is_grad_enabled() or _forward_ad._current_level >= 0 or transforms_active())
+            or torch.compiler.is_compiling()
+        ):
+            return kernel(*args)
+        return apply(*args)
+
+    return call
 
 _aten = torch.ops.aten
 
@@ -65,31 +95,6 @@ __all__ = [
 # not inf; its backward divides by max(x (1 - x), 1e-12) for the same reason.
 _BCE_LOG_FLOOR = -100.0
 _BCE_EPSILON = 1e-12
-
-
-def _opmath_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The dtype arithmetic on ``dtype`` is done in: float32 for float16/bfloat16."""
-    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
-
-
-# --- reductions ------------------------------------------------------------------------------
-
-
-def _reduce(per_position: torch.Tensor, reduction: str, normaliser) -> torch.Tensor:
-    """'none': ℓ itself; 'sum': Σ ℓ; 'mean': Σ ℓ / Z (Z a number or a 0-dim tensor)."""
-    if reduction == "none":
-        return per_position
-    total = per_position.sum()
-    return total if reduction == "sum" else total / normaliser
-
-
-def _per_position_grad(grad: torch.Tensor, reduction: str, normaliser, shape) -> torch.Tensor:
-    """The incoming gradient at every position: d Σℓ/dℓᵢ = 1, d (Σℓ / Z)/dℓᵢ = 1/Z."""
-    if reduction == "none":
-        return grad
-    if reduction == "mean":
-        grad = grad / normaliser
-    return grad.expand(shape)
 
 
 # --- softmax ---------------------------------------------------------------------------------
@@ -275,13 +280,10 @@ def _class_index(safe_target: torch.Tensor, class_dim: int) -> torch.Tensor:
 def _nll(input, target, weight, reduction: str, ignore_index: int, total_weight=None) -> torch.Tensor:
     """-w_y x_y at each position, reduced; 'mean' divides by Σ w_y (``total_weight`` if given)."""
     class_dim = class_dim_of(input)
-    safe_target, w = target_weights(target, weight, ignore_index, _opmath_dtype(input.dtype))
+    safe_target, w = target_weights(target, weight, ignore_index, opmath_dtype(input.dtype))
     picked = input.gather(class_dim, _class_index(safe_target, class_dim)).reshape(target.shape)
     normaliser = w.sum() if total_weight is None else total_weight
-    return _reduce(-w * opmath(picked), reduction, normaliser).to(input.dtype)
-
-
-_REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}  # ATen's at::Reduction
+    return reduce(-w * opmath(picked), reduction, normaliser).to(input.dtype)
 
 
 def _nll_kernel_views(log_probs: torch.Tensor, target: torch.Tensor):
@@ -299,7 +301,7 @@ def _nll_kernel_forward(log_probs, target, weight, reduction: str, ignore_index:
     viewed_log_probs, viewed_target, is_2d = _nll_kernel_views(log_probs, target)
     kernel = _aten.nll_loss2d_forward.default if is_2d else _aten.nll_loss_forward.default
     loss, total_weight = kernel(
-        viewed_log_probs, viewed_target, weight, _REDUCTION_ENUM[reduction], ignore_index
+        viewed_log_probs, viewed_target, weight, REDUCTION_ENUM[reduction], ignore_index
     )
     return (loss.view(target.shape) if reduction == "none" else loss), total_weight
 
@@ -322,7 +324,7 @@ class NLLLossBackwardFunction(Function):
             viewed_log_probs,
             viewed_target,
             weight,
-            _REDUCTION_ENUM[reduction],
+            REDUCTION_ENUM[reduction],
             ignore_index,
             total_weight,
         )
@@ -527,13 +529,13 @@ class SoftTargetNLLLossFunction(Function):
     @staticmethod
     def forward(log_probs, target, weight, label_smoothing, reduction):
         class_dim = class_dim_of(log_probs)
-        dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
+        dtype = opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
         q = _smoothed(target.to(dtype), label_smoothing, log_probs.shape[class_dim])
         w = _class_weight_view(weight, log_probs, class_dim)
         weighted = q * log_probs.to(dtype) if w is None else w.to(dtype) * q * log_probs.to(dtype)
         normaliser = _soft_normaliser(log_probs, class_dim)
         out_dtype = torch.promote_types(log_probs.dtype, target.dtype)
-        return _reduce(-weighted.sum(class_dim), reduction, normaliser).to(out_dtype)
+        return reduce(-weighted.sum(class_dim), reduction, normaliser).to(out_dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -551,9 +553,9 @@ class SoftTargetNLLLossFunction(Function):
     def backward(ctx, grad_output):
         log_probs, target, weight = ctx.saved_tensors
         class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
-        dtype = _opmath_dtype(torch.promote_types(grad_output.dtype, target.dtype))
+        dtype = opmath_dtype(torch.promote_types(grad_output.dtype, target.dtype))
         positions = target.shape[:class_dim] + target.shape[class_dim + 1 :]
-        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, ctx.normaliser, positions)
+        g = per_position_grad(grad_output.to(dtype), ctx.reduction, ctx.normaliser, positions)
         g = g.unsqueeze(class_dim)
         w = _class_weight_view(weight, target, class_dim)
         gw = g if w is None else g * w.to(dtype)
@@ -576,7 +578,7 @@ class SoftTargetNLLLossFunction(Function):
     def jvp(ctx, log_probs_tangent, target_tangent, weight_tangent, _smoothing, _reduction):
         log_probs, target, weight = ctx.saved_tensors
         class_dim, smoothing = ctx.class_dim, ctx.label_smoothing
-        dtype = _opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
+        dtype = opmath_dtype(torch.promote_types(log_probs.dtype, target.dtype))
         n_classes = log_probs.shape[class_dim]
         logp = log_probs.to(dtype)
         q = _smoothed(target.to(dtype), smoothing, n_classes)
@@ -595,7 +597,7 @@ class SoftTargetNLLLossFunction(Function):
             else _class_weight_view(weight_tangent, log_probs, class_dim).to(dtype) * q * logp,
         )
         out_dtype = torch.promote_types(ctx.dtypes[0], ctx.dtypes[1])
-        return _reduce(-tangent.sum(class_dim), ctx.reduction, ctx.normaliser).to(out_dtype)
+        return reduce(-tangent.sum(class_dim), ctx.reduction, ctx.normaliser).to(out_dtype)
 
 
 def _smoothed(target: torch.Tensor, label_smoothing: float, n_classes: int) -> torch.Tensor:
@@ -626,14 +628,14 @@ class MSELossFunction(Function):
     @staticmethod
     def forward(input, target, weight, reduction):
         if _mse_kernel_applies(input, target, weight):
-            return _aten.mse_loss.default(input, target, _REDUCTION_ENUM[reduction])  # (x - y)², reduced
-        dtype = _opmath_dtype(_pair_dtype(input, target))
+            return _aten.mse_loss.default(input, target, REDUCTION_ENUM[reduction])  # (x - y)², reduced
+        dtype = opmath_dtype(pair_dtype(input, target))
         squared = (input.to(dtype) - target.to(dtype)).square()
         if weight is not None:
             squared = squared * weight.to(dtype)
         normaliser = squared.numel() if weight is None else weight.to(dtype).sum()
-        out_dtype = _pair_dtype(input, target)
-        return _reduce(squared, reduction, normaliser).to(out_dtype)
+        out_dtype = pair_dtype(input, target)
+        return reduce(squared, reduction, normaliser).to(out_dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -658,7 +660,7 @@ class MSELossFunction(Function):
         diff = input.to(dtype) - target.to(dtype)
         w = None if weight is None else weight.to(dtype)
         normaliser = diff.numel() if w is None else w.sum()
-        g = _per_position_grad(grad_output.to(dtype), ctx.reduction, normaliser, diff.shape)
+        g = per_position_grad(grad_output.to(dtype), ctx.reduction, normaliser, diff.shape)
         grad_input = grad_target = grad_weight = None
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             # d/dx w (x - y)² = 2 w (x - y);  d/dy = -2 w (x - y)
@@ -678,8 +680,8 @@ class MSELossFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, target_tangent, weight_tangent, _reduction):
         input, target, weight = ctx.saved_tensors
-        out_dtype = _pair_dtype(input, target)
-        dtype = _opmath_dtype(out_dtype)
+        out_dtype = pair_dtype(input, target)
+        dtype = opmath_dtype(out_dtype)
         diff = input.to(dtype) - target.to(dtype)
         w = None if weight is None else weight.to(dtype)
         # d w (x - y)² = 2 w (x - y)(dx - dy) + dw (x - y)²
@@ -699,7 +701,7 @@ class MSELossFunction(Function):
             d_total = weight_tangent.to(dtype).sum() if weight_tangent is not None else 0
             return ((tangent.sum() - loss * d_total) / w.sum()).to(out_dtype)
         normaliser = diff.numel() if w is None else w.sum()
-        return _reduce(tangent, ctx.reduction, normaliser).to(out_dtype)
+        return reduce(tangent, ctx.reduction, normaliser).to(out_dtype)
 
 
 def _mse_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
@@ -715,7 +717,7 @@ class MSELossBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, input, target, reduction):
-        return _aten.mse_loss_backward.default(grad, input, target, _REDUCTION_ENUM[reduction])
+        return _aten.mse_loss_backward.default(grad, input, target, REDUCTION_ENUM[reduction])
 
     @staticmethod
     def setup_context(ctx, inputs, result):
@@ -773,13 +775,13 @@ class BCELossFunction(Function):
     def forward(input, target, weight, reduction):
         if bce_kernel_applies(input, target, weight):
             # -w [y log x + (1 - y) log(1 - x)], logs clamped at -100, reduced (ATen's kernel)
-            return _aten.binary_cross_entropy.default(input, target, weight, _REDUCTION_ENUM[reduction])
+            return _aten.binary_cross_entropy.default(input, target, weight, REDUCTION_ENUM[reduction])
         x, y = opmath(input), opmath(target)
         log_x, log_1mx = _bce_logs(x)
         loss = -(y * log_x + (1 - y) * log_1mx)
         if weight is not None:
             loss = loss * weight.to(x.dtype)
-        return _reduce(loss, reduction, loss.numel()).to(input.dtype)
+        return reduce(loss, reduction, loss.numel()).to(input.dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -799,7 +801,7 @@ class BCELossFunction(Function):
             grad_input = bce_backward(grad_output, input, target, weight, ctx.reduction)
         if plain_input or ctx.needs_input_grad[1]:  # the formulas, with the per-position w g
             x, y = opmath(input), opmath(target)
-            g = _per_position_grad(opmath(grad_output), ctx.reduction, input.numel(), input.shape)
+            g = per_position_grad(opmath(grad_output), ctx.reduction, input.numel(), input.shape)
             if weight is not None:
                 g = g * weight.to(x.dtype)
             if plain_input:
@@ -818,7 +820,7 @@ class BCELossFunction(Function):
         )
         if weight is not None:
             tangent = tangent * weight.to(x.dtype)
-        return _reduce(tangent.expand(input.shape), ctx.reduction, input.numel()).to(input.dtype)
+        return reduce(tangent.expand(input.shape), ctx.reduction, input.numel()).to(input.dtype)
 
 
 def bce_kernel_applies(input: torch.Tensor, target: torch.Tensor, weight) -> bool:
@@ -836,7 +838,7 @@ class BCELossBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, input, target, weight, reduction):
-        enum = _REDUCTION_ENUM[reduction]
+        enum = REDUCTION_ENUM[reduction]
         return _aten.binary_cross_entropy_backward.default(grad, input, target, weight, enum)
 
     @staticmethod
@@ -921,7 +923,7 @@ def _hinge_scale(input, target, weight, grad, reduction: str) -> torch.Tensor:
     """s w_y g / C per sample, shape (N, 1) (s = 1/N for 'mean'): the factor of every margin's
     derivative."""
     n_classes = input.shape[-1] if input.dim() else 1
-    g = _per_position_grad(opmath(grad), reduction, target.numel(), target.shape)
+    g = per_position_grad(opmath(grad), reduction, target.numel(), target.shape)
     scale = g.reshape(-1, 1) / n_classes
     if weight is not None:
         scale = scale * weight.to(scale.dtype)[target.reshape(-1)].unsqueeze(1)
@@ -954,7 +956,7 @@ class MultiMarginLossFunction(Function):
     def forward(input, target, p, margin, weight, reduction):
         if margin_kernel_applies(input):
             return _aten.multi_margin_loss.default(
-                input, target, p, margin, weight, _REDUCTION_ENUM[reduction]
+                input, target, p, margin, weight, REDUCTION_ENUM[reduction]
             )
         z, active = _margins(input, target, margin)
         hinge = torch.where(active, z, 0)
@@ -963,7 +965,7 @@ class MultiMarginLossFunction(Function):
         per_sample = hinge.sum(1) / z.shape[1]
         if weight is not None:
             per_sample = per_sample * weight.to(z.dtype)[target.reshape(-1)]
-        return _reduce(per_sample.reshape(target.shape), reduction, target.numel()).to(input.dtype)
+        return reduce(per_sample.reshape(target.shape), reduction, target.numel()).to(input.dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -1021,7 +1023,7 @@ class MultiMarginLossBackwardFunction(Function):
 
     @staticmethod
     def forward(grad, input, target, p, margin, weight, reduction):
-        enum = _REDUCTION_ENUM[reduction]
+        enum = REDUCTION_ENUM[reduction]
         return _aten.multi_margin_loss_backward.default(grad, input, target, p, margin, weight, enum)
 
     @staticmethod
@@ -1087,7 +1089,7 @@ class L2RegularizationFunction(Function):
 
     @staticmethod
     def forward(weight, *tensors):
-        dtype = _result_dtype(tensors)
+        dtype = result_dtype(tensors)
         total = sum(opmath(t).square().sum() for t in tensors)
         return (weight * total).to(dtype)
 
@@ -1119,20 +1121,5 @@ class L2RegularizationFunction(Function):
                 for t, dt in zip(tensors, tangents, strict=True)
             )
         )
-        return (2 * ctx.weight * total).to(_result_dtype(tensors))
+        return (2 * ctx.weight * total).to(result_dtype(tensors))
 
-
-def _pair_dtype(input: torch.Tensor, target: torch.Tensor) -> torch.dtype:
-    """``torch.result_type(input, target)``. Dynamo cannot trace ``result_type`` (it returns a
-    dtype), so a compiled graph uses ``promote_types``, which differs only when a 0-d tensor
-    meets a higher-dimensional one of another dtype of the same kind."""
-    if torch.compiler.is_compiling():
-        return torch.promote_types(input.dtype, target.dtype)
-    return torch.result_type(input, target)
-
-
-def _result_dtype(tensors) -> torch.dtype:
-    dtype = tensors[0].dtype
-    for t in tensors[1:]:
-        dtype = torch.promote_types(dtype, t.dtype)
-    return dtype
