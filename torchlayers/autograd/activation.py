@@ -172,7 +172,9 @@ def leaky_relu_forward_(input: Tensor, negative_slope: float) -> Tensor:
 
 
 @stand_in
-def leaky_relu_grad(grad_output: Tensor, saved: Tensor, negative_slope: float, saved_is_result: bool) -> Tensor:
+def leaky_relu_grad(
+    grad_output: Tensor, saved: Tensor, negative_slope: float, saved_is_result: bool
+) -> Tensor:
     """g if s > 0 else a g, where ``s`` is the input, or the output after an in-place forward
     (``saved_is_result``: the same sign for a >= 0, which LeakyReLUFunction checks)."""
     g = opmath(grad_output)

@@ -37,7 +37,7 @@ _aten = torch.ops.aten
 _enabled = os.environ.get("TORCHLAYERS_KERNELS", "1").strip().lower() not in ("0", "false", "off", "no")
 
 
-class use_kernels:
+class use_kernels:  # noqa: N801  (a function-like name, as torch.set_grad_enabled)
     """Let ATen's fused kernels stand in for the formulas (``True``) or run the formulas only
     (``False``).
 
