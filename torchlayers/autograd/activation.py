@@ -245,13 +245,13 @@ def elu_grad(grad_output: Tensor, saved: Tensor, alpha: float, saved_is_result: 
 
     eˣ is taken of min(x, 0): the same value on the negative side, and no overflow on the other
     side, whose infinite eˣ would turn the zero gradient ``where`` sends there into NaN in double
-    backward. At s = NaN the gradient is NaN (as ATen's vectorised CPU loop; its scalar tail and
-    CUDA pass the gradient through).
+    backward. At s = NaN the gradient passes through, as in ATen's formula (its CUDA kernel and
+    CPU scalar loop; its vectorised CPU loop gives NaN there).
     """
     g, s = opmath(grad_output), opmath(saved)
     # d/dx ELU(x) = 1 if x > 0 else α eˣ (α at the kink)
     negative_side = g * (s + alpha) if saved_is_result else g * alpha * torch.exp(s.clamp_max(0))
-    return torch.where(s > 0, g, negative_side).to(grad_output.dtype)
+    return torch.where(s <= 0, negative_side, g).to(grad_output.dtype)
 
 
 class ELUFunction(Function):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch.autograd import forward_ad as _forward_ad
 
-__all__ = ["KERNELS", "Kernel", "kernels_enabled", "stand_in", "use_kernels"]
+__all__ = ["FORMULAS", "KERNELS", "Kernel", "kernels_enabled", "stand_in", "use_kernels"]
 
 _aten = torch.ops.aten
 _enabled = os.environ.get("TORCHLAYERS_KERNELS", "1").strip().lower() not in ("0", "false", "off", "no")
@@ -84,6 +84,7 @@ class Kernel:
 
 
 KERNELS: dict[str, Kernel] = {}
+FORMULAS: dict[str, Callable] = {}  # every @stand_in formula by name, filled as the families import
 
 
 def _kernel(formula: str, *aten_ops, applies: Callable[..., bool] | None = None):
@@ -138,6 +139,7 @@ def stand_in(formula: Callable) -> Callable:
             return formula(*args)
 
     call.formula, call.kernel = formula, kernel
+    FORMULAS[formula.__name__] = call
     return call
 
 
