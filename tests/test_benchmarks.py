@@ -138,10 +138,3 @@ def test_bfloat16_autocast_step_peaks_exactly_like_torch_nn():
         peaks[library.__name__] = cpu_peak_bytes(step)
     assert peaks["torchlayers.nn"] == peaks["torch.nn"]
 
-
-def test_instruction_count_child_runs_each_librarys_step():
-    # the process callgrind counts (valgrind itself is too slow for the suite)
-    from benchmarks import instructions
-
-    for module in instructions.LIBRARIES.values():
-        instructions._child(module, steps=2)

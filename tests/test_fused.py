@@ -14,20 +14,15 @@ compiled backward.
 from __future__ import annotations
 
 import collections
-import inspect
 
 import pytest
 import torch
 import torch.nn.functional as TF
 from torch.autograd import gradcheck, gradgradcheck
-from torch.autograd.function import _is_setup_context_defined
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchlayers.functional as F
-from torchlayers.autograd import LeakyReLUFunction, ReLUFunction, SigmoidFunction
-from torchlayers.autograd import _fused as fused
 from torchlayers.autograd import loss as losses
-from torchlayers.autograd._function import bind_positionally, dispatcher
 
 GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batched_forward_grad": True}
 GRADGRADCHECK = {"check_fwd_over_rev": True, "check_batched_grad": True}
@@ -52,27 +47,6 @@ def _grad(*shape):
 # (id, Function, positional arguments). Saved tensors are kept off the kinks; the non-tensor
 # flags are the ones the activations pass (slope/alpha, whether the saved tensor is the output).
 CASES = [
-    ("sigmoid", fused.SigmoidBackwardFunction, lambda: (_grad(3, 5), torch.sigmoid(_off_zero(3, 5)))),
-    ("tanh", fused.TanhBackwardFunction, lambda: (_grad(3, 5), torch.tanh(_off_zero(3, 5)))),
-    ("relu", fused.ReLUBackwardFunction, lambda: (_grad(3, 5), _off_zero(3, 5))),
-    ("leaky_relu", fused.LeakyReLUBackwardFunction, lambda: (_grad(3, 5), _off_zero(3, 5), 0.1, False)),
-    ("leaky_relu_steep", fused.LeakyReLUBackwardFunction, lambda: (_grad(7), _off_zero(7), 1.5, False)),
-    ("leaky_relu_result", fused.LeakyReLUBackwardFunction, lambda: (_grad(3, 5), _off_zero(3, 5), 0.2, True)),
-    ("elu", fused.ELUBackwardFunction, lambda: (_grad(3, 5), _off_zero(3, 5), 1.0, False)),
-    ("elu_alpha", fused.ELUBackwardFunction, lambda: (_grad(2, 3, 4), _off_zero(2, 3, 4), 0.5, False)),
-    (
-        "elu_result",
-        fused.ELUBackwardFunction,
-        lambda: (_grad(3, 5), _off_zero(3, 5, low=-1.9, high=3.0), 2.0, True),
-    ),
-    (
-        "prelu_channels",
-        fused.PReLUBackwardFunction,
-        lambda: (_grad(2, 3, 4), _off_zero(2, 3, 4), _off_zero(3, low=0.05, high=0.5)),
-    ),
-    ("prelu_shared", fused.PReLUBackwardFunction, lambda: (_grad(4, 3), _off_zero(4, 3), _off_zero(1))),
-    ("prelu_1d", fused.PReLUBackwardFunction, lambda: (_grad(6), _off_zero(6), _off_zero(1))),
-    ("prelu_0d", fused.PReLUBackwardFunction, lambda: (_grad(), _off_zero(), _off_zero(1))),
     (
         "log_softmax",
         losses.LogSoftmaxBackwardFunction,
@@ -119,34 +93,6 @@ def test_gradcheck(function, make_args):
     fn, tensors = _as_function(function, args)
     assert gradcheck(fn, tensors, **GRADCHECK)
     assert gradgradcheck(fn, tensors, **GRADGRADCHECK)
-
-
-# The piecewise-linear activations have zero second and third derivatives: only these three
-# have a third derivative to compare.
-THIRD_ORDER = [
-    ("sigmoid", F.sigmoid, torch.sigmoid),
-    ("tanh", F.tanh, torch.tanh),
-    ("elu", lambda x: F.elu(x, 0.5), lambda x: TF.elu(x, 0.5)),
-]
-
-
-@pytest.mark.parametrize(("ours", "theirs"), [c[1:] for c in THIRD_ORDER], ids=[c[0] for c in THIRD_ORDER])
-def test_third_derivative_matches_torch(ours, theirs):
-    """d³/dx³ through three nested backward passes equals torch's (away from the kinks)."""
-
-    def third(fn):
-        x = _off_zero(4, 5)
-        (d1,) = torch.autograd.grad(fn(x).sum(), x, create_graph=True)
-        (d2,) = torch.autograd.grad(d1.sum(), x, create_graph=True)
-        (d3,) = torch.autograd.grad(d2.sum(), x)
-        return d1, d2, d3
-
-    torch.manual_seed(1)
-    actual = third(ours)
-    torch.manual_seed(1)
-    expected = third(theirs)
-    for a, e in zip(actual, expected, strict=True):
-        torch.testing.assert_close(a, e)
 
 
 def _nll_backward_args(shape, reduction, weighted, ignore):
@@ -413,34 +359,7 @@ def test_cross_entropy_is_torch_kernels_bit_for_bit(shape, kwargs, dtype):
         assert torch.linalg.vector_norm((a - e).double()) <= tolerance * torch.linalg.vector_norm(e.double())
 
 
-@pytest.mark.parametrize("weight_shape", [(1,), (3,)], ids=["shared", "channels"])
-def test_prelu_second_derivatives_match_torch(weight_shape):
-    """Mixed second derivatives of PReLU (the incoming gradient a constant, as after ``sum``),
-    against torch's: d/dx and d/dw of ⟨dL/dx, u⟩ + ⟨dL/dw, v⟩."""
-
-    def second(prelu):
-        torch.manual_seed(2)
-        x = _off_zero(4, 3, 5)
-        w = torch.empty(weight_shape, dtype=torch.float64).uniform_(0.05, 0.5).requires_grad_()
-        u, v = torch.randn(4, 3, 5, dtype=torch.float64), torch.randn(weight_shape, dtype=torch.float64)
-        grad_x, grad_w = torch.autograd.grad(prelu(x, w).sum(), (x, w), create_graph=True)
-        return torch.autograd.grad((grad_x * u).sum() + (grad_w * v).sum(), (x, w))
-
-    for a, e in zip(second(F.prelu), second(TF.prelu), strict=True):
-        torch.testing.assert_close(a, e)
-
-
 BACKWARD_NODES = [
-    ("sigmoid", F.sigmoid, "SigmoidBackwardFunctionBackward"),
-    ("tanh", F.tanh, "TanhBackwardFunctionBackward"),
-    ("relu", F.relu, "ReLUBackwardFunctionBackward"),
-    ("leaky_relu", F.leaky_relu, "LeakyReLUBackwardFunctionBackward"),
-    ("elu", F.elu, "ELUBackwardFunctionBackward"),
-    (
-        "prelu",
-        lambda x: F.prelu(x, torch.full((1,), 0.25, requires_grad=True)),
-        "PReLUBackwardFunctionBackward",
-    ),
     ("log_softmax", lambda x: F.log_softmax(x, 1), "LogSoftmaxBackwardFunctionBackward"),
     ("softmax", lambda x: F.softmax(x, 1), "SoftmaxBackwardFunctionBackward"),
     (
@@ -460,140 +379,6 @@ def test_create_graph_goes_through_our_backward_function(fn, node):
     assert type(grad.grad_fn).__name__ == node
     (plain,) = torch.autograd.grad(fn(x).sum(), x)
     torch.testing.assert_close(plain, grad.detach(), rtol=0, atol=0)
-
-
-PARITY = [
-    ("sigmoid", F.sigmoid, torch.sigmoid),
-    ("tanh", F.tanh, torch.tanh),
-    ("relu", F.relu, TF.relu),
-    ("relu_inplace", lambda x: F.relu(x * 1, inplace=True), lambda x: TF.relu(x * 1, inplace=True)),
-    ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
-    (
-        "leaky_relu_inplace",
-        lambda x: F.leaky_relu(x * 1, 0.2, inplace=True),
-        lambda x: TF.leaky_relu(x * 1, 0.2, inplace=True),
-    ),
-    ("elu", lambda x: F.elu(x, 0.7), lambda x: TF.elu(x, 0.7)),
-    ("elu_inplace", lambda x: F.elu(x * 1, 0.7, inplace=True), lambda x: TF.elu(x * 1, 0.7, inplace=True)),
-]
-
-
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
-@pytest.mark.parametrize(("ours", "theirs"), [c[1:] for c in PARITY], ids=[c[0] for c in PARITY])
-def test_plain_backward_is_torch_kernel_bit_for_bit(ours, theirs, dtype):
-    """Plain backward runs the kernel torch.nn's backward runs: gradients equal to the last bit,
-    float16/bfloat16 included, on a tensor long enough for ATen's vectorised path."""
-    x = (torch.randn(8, 1031) * 4).to(dtype).requires_grad_()
-    grad_output = torch.randn(8, 1031).to(dtype)
-    (actual,) = torch.autograd.grad(ours(x), x, grad_output)
-    (expected,) = torch.autograd.grad(theirs(x), x, grad_output)
-    torch.testing.assert_close(actual, expected, rtol=0, atol=0)
-
-
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
-def test_prelu_gradients_are_torch_kernel_bit_for_bit(dtype):
-    x = (torch.randn(16, 3, 129) * 4).to(dtype).requires_grad_()
-    w = torch.tensor([0.1, -0.3, 0.25]).to(dtype).requires_grad_()
-    grad_output = torch.randn(16, 3, 129).to(dtype)
-    actual = torch.autograd.grad(F.prelu(x, w), (x, w), grad_output)
-    expected = torch.autograd.grad(TF.prelu(x, w), (x, w), grad_output)
-    for a, e in zip(actual, expected, strict=True):
-        torch.testing.assert_close(a, e, rtol=0, atol=0)
-
-
-@pytest.mark.parametrize("inplace", [False, True], ids=["out_of_place", "inplace"])
-def test_elu_gradient_at_nan_is_torch_nns(inplace):
-    """With NaNs in the input, ELU's gradient equals torch.nn's bit for bit, NaNs included:
-    the same kernel, no pass of our own (torch's CPU kernel gives NaN there in its vectorised
-    loop, the incoming gradient in its scalar tail). Elsewhere it is the formula's."""
-    x = torch.randn(4, 67, dtype=torch.float64)  # 67: both the vectorised loop and the tail
-    x[1, 7] = x[3, 40] = x[3, 66] = float("nan")
-    grad_output = torch.rand(4, 67, dtype=torch.float64) + 0.5
-    grads = []
-    for elu in (F.elu, TF.elu):
-        leaf = x.clone().requires_grad_()
-        grads.append(torch.autograd.grad(elu(leaf * 1, 0.5, inplace=inplace), leaf, grad_output)[0])
-    grad, expected_grad = grads
-    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=0, equal_nan=True)
-    nan = x.isnan()
-    formula = torch.where(x > 0, grad_output, grad_output * 0.5 * x.exp())
-    torch.testing.assert_close(grad[~nan], formula[~nan])
-
-
-def test_compiled_backward_matches_eager():
-    """A compiled network of every fused activation: gradients equal eager's, one graph."""
-    torch.manual_seed(0)
-    w = torch.full((3,), 0.2, requires_grad=True)
-
-    def network(x, w):
-        y = F.sigmoid(x) + F.tanh(x) + F.relu(x) + F.leaky_relu(x, 0.1) + F.elu(x, 0.5)
-        return F.prelu(y - 1, w)
-
-    x = torch.randn(4, 3, requires_grad=True)
-    compiled = torch.compile(network, backend="aot_eager", fullgraph=True)
-    grad_output = torch.randn(4, 3)
-    expected = torch.autograd.grad(network(x, w), (x, w), grad_output)
-    actual = torch.autograd.grad(compiled(x, w), (x, w), grad_output)
-    for a, e in zip(actual, expected, strict=True):
-        torch.testing.assert_close(a, e)
-
-
-# --- bind_positionally: the apply path's argument binding -----------------------------------
-
-
-def test_positional_signature_binds_like_inspect():
-    """The fast binding of a complete positional call equals ``inspect``'s; other calls
-    (keywords, defaults, wrong arity) go through ``inspect`` unchanged."""
-    bind_positionally(LeakyReLUFunction)
-    signature = inspect.signature(LeakyReLUFunction.forward)
-    x = torch.randn(3)
-    plain = inspect.Signature(list(signature.parameters.values()))
-    fast = signature.bind(x, 0.1, False)
-    reference = plain.bind(x, 0.1, False)
-    assert fast.args == reference.args and fast.kwargs == reference.kwargs
-    assert fast.arguments == reference.arguments
-    keyword = signature.bind(x, 0.1, inplace=True)
-    assert keyword.args == (x, 0.1, True) and keyword.kwargs == {}
-    with pytest.raises(TypeError):
-        signature.bind(x, 0.1)
-    with pytest.raises(TypeError):
-        signature.bind(x, 0.1, False, 4)
-
-
-def test_apply_with_keywords_still_works():
-    x = torch.randn(5, requires_grad=True)
-    torch.testing.assert_close(ReLUFunction.apply(x, inplace=False), torch.relu(x))
-    torch.testing.assert_close(LeakyReLUFunction.apply(x, 0.3, False), TF.leaky_relu(x, 0.3))
-
-
-# --- dispatcher: which twin runs ------------------------------------------------------------
-
-
-def _forward_cls(output: torch.Tensor) -> type:
-    return output.grad_fn._forward_cls
-
-
-def test_dispatcher_routes_eager_calls_to_the_ctx_forward_twin():
-    """Eager calls outside ``torch.func`` run the ``forward(ctx, ...)`` twin (same name, same
-    backward and jvp); under a transform they run the ``setup_context`` Function itself."""
-    x = torch.randn(4, 3, requires_grad=True)
-    apply = dispatcher(SigmoidFunction)
-    eager = _forward_cls(apply(x))
-    assert eager is not SigmoidFunction and eager.__name__ == "SigmoidFunction"
-    assert eager.backward is SigmoidFunction.backward and eager.jvp is SigmoidFunction.jvp
-    assert not _is_setup_context_defined(eager.setup_context)
-    with pytest.raises(RuntimeError, match="setup_context"):
-        torch.func.vmap(eager.apply)(x.detach())  # why transforms must not get the twin
-    batched = torch.func.vmap(apply)(x.detach())
-    torch.testing.assert_close(batched, torch.sigmoid(x.detach()))
-
-
-def test_ctx_forward_twin_forward_ad_and_double_backward():
-    """The eager twin keeps forward-mode AD (its jvp) and double backward."""
-    apply = dispatcher(SigmoidFunction)
-    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
-    torch.autograd.gradcheck(apply, (x,), check_forward_ad=True)
-    torch.autograd.gradgradcheck(apply, (x,))
 
 
 class _CountOps(TorchDispatchMode):

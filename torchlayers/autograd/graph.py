@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import Function
 
-from torchlayers.autograd._function import opmath, unbroadcast, updated_in_place
+from torchlayers.autograd._function import opmath, sum_tangents, unbroadcast, updated_in_place
 
 
 class AddFunction(Function):
@@ -75,13 +75,11 @@ class MulFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, other_tangent):
         input, other = ctx.saved_tensors
-        tangent = None
-        if input_tangent is not None:
-            tangent = input_tangent * other
-        if other_tangent is not None:
-            product = input * other_tangent
-            tangent = product if tangent is None else tangent + product
-        return tangent
+        # d(xy) = y dx + x dy
+        return sum_tangents(
+            None if input_tangent is None else input_tangent * other,
+            None if other_tangent is None else input * other_tangent,
+        )
 
 
 class MulConstantFunction(Function):
