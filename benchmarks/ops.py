@@ -1,6 +1,9 @@
 """Every ``torchlayers.nn`` module against its ``torch.nn`` twin: forward, backward and
 forward+backward time, saved-for-backward bytes, CUDA peak memory and, for elementwise ops,
-the achieved bandwidth as a fraction of the device's copy bandwidth.
+the achieved bandwidth as a fraction of the device's copy bandwidth. The torchlayers module is
+timed twice in the same interleaved run: with ATen's kernels standing in for the formulas (the
+default) and with the formulas alone (``use_kernels(False)``), so the cost of each formula over
+its kernel is measured against the same torch.nn figure.
 
 Modules are discovered from ``torchlayers.nn.__all__``: a module with a spec below is
 benchmarked, one without a spec is listed as unbenchmarked, a spec whose module does not exist
@@ -16,12 +19,14 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+import torchlayers
 import torchlayers.nn as tnn
 from benchmarks.config import Config
 from benchmarks.timing import compare, copy_bandwidth, cuda_peak_bytes, saved_tensor_bytes
 
 SIZES = ("small", "large")
 MEASURES = ("forward", "backward", "forward_backward")
+FORMULAS = "torchlayers (formulas)"  # the candidate timed with kernels off
 
 
 class _MaxoutReference(nn.Module):
@@ -167,6 +172,7 @@ class _Case:
     arguments: tuple
     wrt: list[torch.Tensor]
     grad_output: torch.Tensor
+    kernels: bool = True  # torchlayers.use_kernels for this case's blocks (torch.nn ignores it)
 
     def forward(self):
         return self.module(*self.arguments)
@@ -175,16 +181,33 @@ class _Case:
         return torch.autograd.grad(self.forward(), self.wrt, self.grad_output)
 
     def candidate(self, measure: str):
+        """A factory of the callable to time; it sets the kernel mode when called, which
+        ``compare`` does right before each of this case's blocks (outside the timed calls)."""
         if measure == "forward":
-            return lambda: self.forward
+            return self._in_mode(lambda: self.forward)
         if measure == "forward_backward":
-            return lambda: self.forward_backward
+            return self._in_mode(lambda: self.forward_backward)
 
         def with_graph():  # built per round, outside the timed block; backward reuses it
             output = self.forward()
             return lambda: torch.autograd.grad(output, self.wrt, self.grad_output, retain_graph=True)
 
-        return with_graph
+        return self._in_mode(with_graph)
+
+    def _in_mode(self, factory):
+        def in_mode():
+            torchlayers.use_kernels(self.kernels)
+            return factory()
+
+        return in_mode
+
+    def saved_bytes(self) -> int:
+        with torchlayers.use_kernels(self.kernels):
+            return saved_tensor_bytes(self.forward)
+
+    def cuda_peak_bytes(self, device: torch.device) -> int:
+        with torchlayers.use_kernels(self.kernels):
+            return cuda_peak_bytes(self.forward_backward, device)
 
 
 def _cases(name: str, spec: OpSpec, shape: tuple[int, int], device: torch.device) -> dict[str, _Case]:
@@ -198,6 +221,7 @@ def _cases(name: str, spec: OpSpec, shape: tuple[int, int], device: torch.device
     grad_output = torch.rand_like(output) + 0.5  # random, never zeros
     return {
         "torchlayers": _Case(ours, arguments, [input, *ours.parameters()], grad_output),
+        FORMULAS: _Case(ours, arguments, [input, *ours.parameters()], grad_output, kernels=False),
         "torch.nn": _Case(reference, arguments, [input, *reference.parameters()], grad_output),
     }
 
@@ -213,21 +237,23 @@ def benchmark_op(name: str, size: str, config: Config, copy_bytes_per_s: float |
         "shape": list(shape),
         "notes": list(spec.notes),
     }
-    for measure in MEASURES:
-        comparison = compare(
-            {implementation: case.candidate(measure) for implementation, case in cases.items()},
-            config.device,
-            rounds=config.rounds,
-            min_block_s=config.min_block_s,
-        )
-        record[measure] = comparison.as_dict()
-    record["saved_bytes"] = {
-        implementation: saved_tensor_bytes(case.forward) for implementation, case in cases.items()
-    }
+    mode = torchlayers.kernels_enabled()
+    try:
+        for measure in MEASURES:
+            comparison = compare(
+                {implementation: case.candidate(measure) for implementation, case in cases.items()},
+                config.device,
+                rounds=config.rounds,
+                min_block_s=config.min_block_s,
+                reference="torch.nn",
+            )
+            record[measure] = comparison.as_dict()
+    finally:
+        torchlayers.use_kernels(mode)
+    record["saved_bytes"] = {implementation: case.saved_bytes() for implementation, case in cases.items()}
     if config.device.type == "cuda":
         record["cuda_peak_bytes"] = {
-            implementation: cuda_peak_bytes(case.forward_backward, config.device)
-            for implementation, case in cases.items()
+            implementation: case.cuda_peak_bytes(config.device) for implementation, case in cases.items()
         }
     if spec.traffic is not None and copy_bytes_per_s:
         record["copy_bandwidth_fraction"] = _bandwidth_fractions(record, spec, shape, copy_bytes_per_s)
@@ -265,7 +291,8 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
             record = benchmark_op(name, size, config, copy_bytes_per_s)
             log(
                 f"{name:>16} {size:>5} {record['shape']}: fwd {record['forward']['ratio']:.2f}  "
-                f"bwd {record['backward']['ratio']:.2f}  fwd+bwd {record['forward_backward']['ratio']:.2f}"
+                f"bwd {record['backward']['ratio']:.2f}  fwd+bwd {record['forward_backward']['ratio']:.2f}  "
+                f"formulas fwd+bwd {record['forward_backward']['ratios'][FORMULAS]:.2f}"
             )
             records.append(record)
     return {

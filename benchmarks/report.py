@@ -18,6 +18,8 @@ import torch
 
 from benchmarks.config import Config
 from benchmarks.floor import NAME as FLOOR
+from benchmarks.ops import FORMULAS
+from torchlayers._tables import markdown_table
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = PACKAGE_DIR / "results"
@@ -265,9 +267,7 @@ def _targets(result: dict) -> list[str]:
                 goal_met,
             )
         )
-    lines = ["| target | measured | goal | status |", "|---|---|---|---|"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    return [*lines, ""]
+    return [markdown_table(["target", "measured", "goal", "status"], rows)]
 
 
 def _ops_table(result: dict) -> list[str]:
@@ -275,22 +275,27 @@ def _ops_table(result: dict) -> list[str]:
     if not ops:
         return []
     cuda = result["environment"]["device_type"] == "cuda"
-    header = (
-        "| op | size | shape | fwd | bwd | fwd+bwd | torch.nn fwd+bwd | extra per fwd+bwd "
-        "| saved bytes (ratio) "
-        + ("| CUDA peak (ratio) " if cuda else "")
-        + "| copy-bw share fwd+bwd (torchlayers / torch.nn) |"
-    )
-    lines = [
-        "### Per op (time ratios torchlayers / torch.nn)",
-        "",
-        header,
-        "|" + "---|" * (header.count("|") - 1),
+    header = [
+        "op",
+        "size",
+        "shape",
+        "fwd",
+        "bwd",
+        "fwd+bwd",
+        "formulas fwd+bwd",
+        "formulas / kernels",
+        "torch.nn fwd+bwd",
+        "extra per fwd+bwd",
+        "saved bytes (ratio)",
+        *(["CUDA peak (ratio)"] if cuda else []),
+        "copy-bw share fwd+bwd (torchlayers / torch.nn)",
     ]
+    rows = []
     for record in ops["records"]:
         both = record["forward_backward"]["seconds"]
         extra = both["torchlayers"] - both["torch.nn"]
         saved = record["saved_bytes"]
+        formulas = record["forward_backward"]["ratios"].get(FORMULAS)
         cells = [
             record["op"],
             record["size"],
@@ -298,6 +303,8 @@ def _ops_table(result: dict) -> list[str]:
             _ratio(record["forward"]["ratio"]),
             _ratio(record["backward"]["ratio"]),
             _ratio(record["forward_backward"]["ratio"]),
+            _ratio(formulas),
+            _ratio(both[FORMULAS] / both["torchlayers"] if FORMULAS in both else None),
             _seconds(both["torch.nn"]),
             ("+" if extra >= 0 else "−") + _seconds(abs(extra)),
             f"{_bytes(saved['torchlayers'])} ({_ratio(_pair_ratio(saved))})",
@@ -311,8 +318,12 @@ def _ops_table(result: dict) -> list[str]:
             if fractions and record["size"] == "large"
             else "—"
         )
-        lines.append(f"| {' | '.join(cells)} |")
-    lines.append("")
+        rows.append(cells)
+    lines = [
+        "### Per op (time ratios torchlayers / torch.nn; \"formulas\": the same with kernels off)",
+        "",
+        markdown_table(header, rows),
+    ]
     if ops.get("not_in_torchlayers"):
         lines.append(f"Not in torchlayers.nn at this run (skipped): {', '.join(ops['not_in_torchlayers'])}.")
     if ops.get("not_benchmarked"):

@@ -25,9 +25,12 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     for record in records.values():
         for measure in ops.MEASURES:
             assert record[measure]["ratio"] > 0
-            assert set(record[measure]["seconds"]) == {"torchlayers", "torch.nn"}
-    # ReLU keeps its output, as torch does: the same bytes (8×16 float32) for both.
-    assert records[("ReLU", "small")]["saved_bytes"] == {"torchlayers": 8 * 16 * 4, "torch.nn": 8 * 16 * 4}
+            assert set(record[measure]["seconds"]) == {"torchlayers", ops.FORMULAS, "torch.nn"}
+            assert record[measure]["ratios"][ops.FORMULAS] > 0
+    # ReLU keeps its output, as torch does: the same bytes (8×16 float32) for both, in both modes.
+    relu_bytes = 8 * 16 * 4
+    expected = {"torchlayers": relu_bytes, ops.FORMULAS: relu_bytes, "torch.nn": relu_bytes}
+    assert records[("ReLU", "small")]["saved_bytes"] == expected
 
     (eager_float32, *_) = result["mlp"]["records"]
     assert eager_float32["mode"] == "eager" and eager_float32["step"]["ratio"] > 0
