@@ -13,9 +13,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[train,dev]"
 	touch $@
 
-test: $(VENV)/.installed  ## the whole suite (CUDA tests skip without a GPU)
+test: $(VENV)/.installed  ## ruff, then the whole suite twice: kernels on (the default), then the formulas alone
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(ARGS)
+	TORCHLAYERS_KERNELS=0 $(PY) -m pytest -q $(ARGS)
 
 train: $(VENV)/.installed  ## trains best.yaml; ARGS="--data.root ../shared/data/cifar10-5k --data.dataset imagefolder" offline
 	$(PY) -m train fit --config $(CONFIG) $(ARGS)
