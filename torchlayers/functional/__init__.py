@@ -1,16 +1,15 @@
 """Functional interface: one snake_case wrapper per ``*Function``, named as in
-``torch.nn.functional``. Each validates its arguments where the user called (same
-exception types as torch), applies autocast's casting rule, and calls ``Function.apply``.
+``torch.nn.functional``. Each validates its arguments where the user called (``_checks.py``:
+torch's exception types and messages), casts them by autocast's rule for the op (``_autocast.py``,
+one table), and calls ``Function.apply``.
 """
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import torch
 from torch import Tensor
-from torch.nn import _reduction as _Reduction
 
 from torchlayers.autograd import (
     AddConstantFunction,
@@ -42,6 +41,18 @@ from torchlayers.autograd.loss import (
     bce_kernel_applies,
     class_dim_of,
     margin_kernel_applies,
+)
+from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
+from torchlayers.functional._checks import (
+    check_class_target,
+    check_class_weight,
+    check_inplace,
+    check_no_weight_grad,
+    check_number,
+    check_tensor,
+    check_values,
+    reduction_mode,
+    softmax_dim,
 )
 
 __all__ = [
@@ -96,67 +107,12 @@ _apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
 _apply_softmax = dispatcher(SoftmaxFunction)
 
 
-def _check_tensor(name: str, value, argument: str = "input") -> None:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
-
-
-def _check_number(name: str, value, argument: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
-
-
-def _check_inplace(input: Tensor, inplace: bool) -> None:
-    """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
-    if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation; "
-            "call it out of place (inplace=False) or on a copy of the tensor."
-        )
-
-
-def _autocast_low_precision(*tensors):
-    """Autocast's rule for its lower-precision ops (matmuls, prelu): cast float32, not float64.
-
-    The casts run last argument first, the order torch's autocast wrapper casts them in (bias,
-    weight, input for ``linear``, as a dispatch trace of ``torch.nn.Linear`` shows): a cast's
-    backward node is numbered at creation and the engine runs later nodes first, so this order
-    frees each gradient's low-precision copy when torch.nn's does (the other order kept one bias
-    gradient more alive at the peak, the weight gradient's cast).
-    """
-    if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
-        return tensors
-    if not tensors or tensors[0].device.type not in ("cpu", "cuda", "xpu", "mps"):
-        return tensors
-    device_type = tensors[0].device.type
-    if not torch.is_autocast_enabled(device_type):
-        return tensors
-    dtype = torch.get_autocast_dtype(device_type)
-    cast = [
-        t.to(dtype) if t is not None and t.is_floating_point() and t.dtype != torch.float64 else t
-        for t in reversed(tensors)
-    ]
-    return tuple(reversed(cast))
-
-
-def _autocast_float32(tensor: Tensor) -> Tensor:
-    """Autocast's rule for ops on CUDA's float32 list (exp, reciprocal, the losses)."""
-    if (
-        torch._C._is_any_autocast_enabled()
-        and tensor.device.type == "cuda"
-        and torch.is_autocast_enabled("cuda")
-        and tensor.dtype in (torch.float16, torch.bfloat16)
-    ):
-        return tensor.float()
-    return tensor
-
-
 # --- graph nodes ---------------------------------------------------------------------------
 
 
 def add(input: Tensor, other: Tensor | float) -> Tensor:
     """``input + other`` with broadcasting. See :class:`~torchlayers.autograd.AddFunction`."""
-    _check_tensor("add", input)
+    check_tensor("add", input)
     if not isinstance(other, Tensor):
         return add_constant(input, other)
     return _apply_add(input, other)
@@ -164,7 +120,7 @@ def add(input: Tensor, other: Tensor | float) -> Tensor:
 
 def mul(input: Tensor, other: Tensor | float) -> Tensor:
     """``input * other`` with broadcasting. See :class:`~torchlayers.autograd.MulFunction`."""
-    _check_tensor("mul", input)
+    check_tensor("mul", input)
     if not isinstance(other, Tensor):
         return mul_constant(input, other)
     return _apply_mul(input, other)
@@ -172,30 +128,32 @@ def mul(input: Tensor, other: Tensor | float) -> Tensor:
 
 def mul_constant(input: Tensor, constant_scalar: float, inplace: bool = False) -> Tensor:
     """``constant_scalar * input``. See :class:`~torchlayers.nn.MulConstant`."""
-    _check_tensor("mul_constant", input)
-    _check_number("mul_constant", constant_scalar, "constant_scalar")
-    _check_inplace(input, inplace)
+    check_tensor("mul_constant", input)
+    check_number("mul_constant", constant_scalar, "constant_scalar")
+    check_inplace(input, inplace)
     return _apply_mul_constant(input, constant_scalar, inplace)
 
 
 def add_constant(input: Tensor, constant_scalar: float, inplace: bool = False) -> Tensor:
     """``constant_scalar + input``. See :class:`~torchlayers.nn.AddConstant`."""
-    _check_tensor("add_constant", input)
-    _check_number("add_constant", constant_scalar, "constant_scalar")
-    _check_inplace(input, inplace)
+    check_tensor("add_constant", input)
+    check_number("add_constant", constant_scalar, "constant_scalar")
+    check_inplace(input, inplace)
     return _apply_add_constant(input, constant_scalar, inplace)
 
 
 def exp(input: Tensor) -> Tensor:
     """``eˣ`` elementwise. See :class:`~torchlayers.autograd.ExpFunction`."""
-    _check_tensor("exp", input)
-    return _apply_exp(_autocast_float32(input))
+    check_tensor("exp", input)
+    (input,) = autocast_inputs("exp", input)
+    return _apply_exp(input)
 
 
 def reciprocal(input: Tensor) -> Tensor:
     """``1/x`` elementwise. See :class:`~torchlayers.autograd.ReciprocalFunction`."""
-    _check_tensor("reciprocal", input)
-    return _apply_reciprocal(_autocast_float32(input))
+    check_tensor("reciprocal", input)
+    (input,) = autocast_inputs("reciprocal", input)
+    return _apply_reciprocal(input)
 
 
 # --- affine layers -------------------------------------------------------------------------
@@ -203,16 +161,16 @@ def reciprocal(input: Tensor) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``. See :class:`~torchlayers.nn.Linear`."""
-    _check_tensor("linear", input)
-    _check_tensor("linear", weight, "weight")
-    input, weight, bias = _autocast_low_precision(input, weight, bias)
+    check_tensor("linear", input)
+    check_tensor("linear", weight, "weight")
+    input, weight, bias = autocast_inputs("linear", input, weight, bias)
     return _apply_linear(input, weight, bias)
 
 
 def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: int = 2) -> Tensor:
     """Maximum over ``pieces`` affine maps. See :class:`~torchlayers.nn.Maxout`."""
-    _check_tensor("maxout", input)
-    _check_tensor("maxout", weight, "weight")
+    check_tensor("maxout", input)
+    check_tensor("maxout", weight, "weight")
     if isinstance(pieces, bool) or not isinstance(pieces, int):
         raise TypeError(f"maxout(): argument 'pieces' must be int, not {type(pieces).__name__}")
     if pieces < 1:
@@ -226,7 +184,7 @@ def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: in
         raise RuntimeError(
             f"maxout(): bias must have shape ({weight.shape[0]},) to match weight, got {tuple(bias.shape)}"
         )
-    input, weight, bias = _autocast_low_precision(input, weight, bias)
+    input, weight, bias = autocast_inputs("maxout", input, weight, bias)
     return _apply_maxout(input, weight, bias, pieces)[0]
 
 
@@ -235,43 +193,43 @@ def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: in
 
 def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + e⁻ˣ)``. See :class:`~torchlayers.nn.Sigmoid`."""
-    _check_tensor("sigmoid", input)
+    check_tensor("sigmoid", input)
     return _apply_sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent. See :class:`~torchlayers.nn.Tanh`."""
-    _check_tensor("tanh", input)
+    check_tensor("tanh", input)
     return _apply_tanh(input)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(0, x)``. See :class:`~torchlayers.nn.ReLU`."""
-    _check_tensor("relu", input)
-    _check_inplace(input, inplace)
+    check_tensor("relu", input)
+    check_inplace(input, inplace)
     return _apply_relu(input, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``max(negative_slope * x, x)``. See :class:`~torchlayers.nn.LeakyReLU`."""
-    _check_tensor("leaky_relu", input)
-    _check_number("leaky_relu", negative_slope, "negative_slope")
-    _check_inplace(input, inplace)
+    check_tensor("leaky_relu", input)
+    check_number("leaky_relu", negative_slope, "negative_slope")
+    check_inplace(input, inplace)
     return _apply_leaky_relu(input, negative_slope, inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x if x > 0 else alpha * (eˣ - 1)``. See :class:`~torchlayers.nn.ELU`."""
-    _check_tensor("elu", input)
-    _check_number("elu", alpha, "alpha")
-    _check_inplace(input, inplace)
+    check_tensor("elu", input)
+    check_number("elu", alpha, "alpha")
+    check_inplace(input, inplace)
     return _apply_elu(input, alpha, inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x if x > 0 else weight * x``, one weight per channel. See :class:`~torchlayers.nn.PReLU`."""
-    _check_tensor("prelu", input)
-    _check_tensor("prelu", weight, "weight")
+    check_tensor("prelu", input)
+    check_tensor("prelu", weight, "weight")
     if weight.dim() > 1:
         raise RuntimeError(
             f"prelu(): expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}"
@@ -282,7 +240,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"prelu(): PReLU with {weight.numel()} parameters got an input with {channels} "
             f"channels in dim 1; use num_parameters=1 or num_parameters={channels}."
         )
-    input, weight = _autocast_low_precision(input, weight)  # prelu is on autocast's low-precision list
+    input, weight = autocast_inputs("prelu", input, weight)
     return _apply_prelu(input, weight)
 
 
@@ -293,122 +251,19 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 # of torchlayers/autograd/loss.py. cross_entropy = nll_loss(log_softmax(input)), as in torch.
 
 
-def _reduction_mode(size_average, reduce, reduction: str) -> str:
-    """The reduction after torch's handling of the legacy ``size_average``/``reduce`` flags."""
-    if size_average is None and reduce is None and reduction in ("mean", "sum", "none"):
-        return reduction  # the common call, without the checks below
-    if size_average is not None or reduce is not None:
-        reduction = _Reduction.legacy_get_string(size_average, reduce)  # warns, as torch does
-    _Reduction.get_enum(reduction)  # ValueError: "... is not a valid value for reduction"
-    return "mean" if reduction == "elementwise_mean" else reduction
-
-
-def _autocast_loss(*tensors):
-    """Autocast's rule for losses: every torch loss here is on the float32 list of both CPU and
-    CUDA autocast (and cross_entropy's parts, log_softmax and nll_loss, on CUDA's), so float16
-    and bfloat16 tensors are computed in float32; float64 stays float64."""
-    if not torch._C._is_any_autocast_enabled():  # the common call: one C check, no device lookup
-        return tensors
-    device_type = tensors[0].device.type  # the input, a tensor (checked by every caller)
-    if device_type not in ("cpu", "cuda") or not torch.is_autocast_enabled(device_type):
-        return tensors
-    return tuple(
-        t.float() if isinstance(t, Tensor) and t.dtype in (torch.float16, torch.bfloat16) else t
-        for t in tensors
-    )
-
-
-def _can_inspect_values() -> bool:
-    """Value checks read the data: skipped while torch.compile traces or a torch.func transform
-    (vmap) runs, where Python cannot branch on tensor values."""
-    return not torch.compiler.is_compiling() and torch._C._functorch.peek_interpreter_stack() is None
-
-
-def _check_values(valid: Tensor, error: type[Exception], message) -> None:
-    """Raise ``error(message())`` unless every element of ``valid`` is true. On CUDA the check is
-    asynchronous (no host sync, as torch's kernels assert on the device), so ``message()`` must
-    not read the data there."""
-    if not _can_inspect_values():
-        return
-    if valid.device.type == "cuda":
-        torch._assert_async(valid.all(), message())
-    elif not bool(valid.all()):
-        raise error(message())
-
-
-def _check_no_weight_grad(name: str, weight: Tensor | None) -> None:
-    if weight is not None and weight.requires_grad and torch.is_grad_enabled():
-        raise RuntimeError(
-            f"The function '{name}' is not differentiable with respect to argument 'weight'. "
-            "This input cannot have requires_grad True."
-        )
-
-
-def _check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_classes: int) -> None:
-    if weight is None:
-        return
-    _check_tensor(name, weight, "weight")
-    if weight.dim() != 1 or weight.numel() != n_classes:
-        raise RuntimeError(
-            f"{name}: weight tensor should be defined either for all {n_classes} classes or no "
-            f"classes but got weight tensor of shape: {list(weight.shape)}"
-        )
-    if weight.dtype != input.dtype:
-        raise RuntimeError(
-            f"{name}: expected weight of dtype {input.dtype} (the input's), but got {weight.dtype}"
-        )
-
-
-def _check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
-    """Shape and dtype checks of a class-index target; returns it as int64. The class range is
-    checked by ATen's NLL kernel that reads the target (IndexError on CPU, a device-side assert
-    on CUDA), as in torch."""
-    common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
-    if common and target.shape[0] == input.shape[0]:
-        return target  # the common (N, C) call, all checks passed
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() != 1 and (target.shape[0] if target.dim() else 0) != input.shape[0]:
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 0})."
-        )
-    if target.dtype not in (torch.int64, torch.uint8):
-        raise RuntimeError(f"{name}: expected target dtype to be Long or Byte, but got {target.dtype}")
-    expected = input.shape[:1] + input.shape[2:] if input.dim() > 1 else None
-    if (expected is None and target.numel() != 1) or (expected is not None and target.shape != expected):
-        want = "() or (1,)" if expected is None else str(tuple(expected))
-        raise RuntimeError(
-            f"{name}: expected a target of shape {want} for an input of shape {tuple(input.shape)} "
-            f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
-        )
-    return target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
-
-
-def _softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
-    if dim is not None:
-        return dim
-    warnings.warn(
-        f"Implicit dimension choice for {name} has been deprecated. "
-        "Change the call to include dim=X as an argument.",
-        stacklevel=stacklevel,
-    )
-    return 0 if input.dim() in (0, 1, 3) else 1
-
-
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``. See :class:`~torchlayers.nn.Softmax`."""
-    _check_tensor("softmax", input)
-    dim = _softmax_dim("softmax", input, dim, _stacklevel)
-    input = input.to(dtype) if dtype is not None else _autocast_float32(input)
+    check_tensor("softmax", input)
+    dim = softmax_dim("softmax", input, dim, _stacklevel)
+    (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("softmax", input)
     return _apply_softmax(input, dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``x - log(sum(exp(x)))`` along ``dim``. See :class:`~torchlayers.nn.LogSoftmax`."""
-    _check_tensor("log_softmax", input)
-    dim = _softmax_dim("log_softmax", input, dim, _stacklevel)
-    input = input.to(dtype) if dtype is not None else _autocast_float32(input)
+    check_tensor("log_softmax", input)
+    dim = softmax_dim("log_softmax", input, dim, _stacklevel)
+    (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("log_softmax", input)
     return _apply_log_softmax(input, dim)
 
 
@@ -422,13 +277,13 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices. See :class:`~torchlayers.nn.NLLLoss`."""
-    _check_tensor("nll_loss", input)
-    _check_tensor("nll_loss", target, "target")
-    reduction = _reduction_mode(size_average, reduce, reduction)
-    input, weight = _autocast_loss(input, weight)
-    target = _check_class_target("nll_loss", input, target)
-    _check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
-    _check_no_weight_grad("nll_loss", weight)
+    check_tensor("nll_loss", input)
+    check_tensor("nll_loss", target, "target")
+    reduction = reduction_mode(size_average, reduce, reduction)
+    input, weight = autocast_inputs("nll_loss", input, weight)
+    target = check_class_target("nll_loss", input, target)
+    check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
+    check_no_weight_grad("nll_loss", weight)
     return _apply_nll_loss(input, target, weight, reduction, ignore_index)[0]
 
 
@@ -444,17 +299,17 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross entropy of class indices or class probabilities.
     See :class:`~torchlayers.nn.CrossEntropyLoss`."""
-    _check_tensor("cross_entropy", input)
-    _check_tensor("cross_entropy", target, "target")
-    reduction = _reduction_mode(size_average, reduce, reduction)
-    input, target, weight = _autocast_loss(input, target, weight)
+    check_tensor("cross_entropy", input)
+    check_tensor("cross_entropy", target, "target")
+    reduction = reduction_mode(size_average, reduce, reduction)
+    input, target, weight = autocast_inputs("cross_entropy", input, target, weight)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
-    target = _check_class_target("cross_entropy", input, target)
-    _check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
-    _check_no_weight_grad("cross_entropy", weight)
+    target = check_class_target("cross_entropy", input, target)
+    check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
+    check_no_weight_grad("cross_entropy", weight)
     smoothing = max(float(label_smoothing), 0.0)
     return _apply_cross_entropy(input, target, weight, reduction, ignore_index, smoothing)[0]
 
@@ -472,7 +327,7 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
         )
     class_dim = class_dim_of(input)
     if weight is not None:
-        _check_tensor("cross_entropy", weight, "weight")
+        check_tensor("cross_entropy", weight, "weight")
         if weight.dim() != 1 or weight.numel() != input.shape[class_dim]:
             raise RuntimeError(
                 f"cross_entropy: weight tensor should be defined either for all {input.shape[class_dim]} "
@@ -491,8 +346,8 @@ def mse_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error (optionally weighted per element). See :class:`~torchlayers.nn.MSELoss`."""
-    _check_tensor("mse_loss", input)
-    _check_tensor("mse_loss", target, "target")
+    check_tensor("mse_loss", input)
+    check_tensor("mse_loss", target, "target")
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
@@ -500,29 +355,16 @@ def mse_loss(
             "Please ensure they have the same size.",
             stacklevel=2,
         )
-    reduction = _reduction_mode(size_average, reduce, reduction)
+    reduction = reduction_mode(size_average, reduce, reduction)
     torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
     if weight is not None and weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
-    if weight is None:
-        input, target = _autocast_loss(input, target)
-    else:  # torch's weighted mse_loss is Python arithmetic: only CUDA autocast's pow goes to float32
-        input, target = _autocast_float32(input), _autocast_float32(target)
+    input, target = autocast_inputs("mse_loss" if weight is None else "weighted_mse_loss", input, target)
     if not (input.is_floating_point() or target.is_floating_point()):
         raise NotImplementedError(
             f"mse_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
         )
     return _apply_mse_loss(input, target, weight, reduction)
-
-
-_BCE_AUTOCAST_MESSAGE = (
-    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast (and so "
-    "are torchlayers.functional.binary_cross_entropy and torchlayers.nn.BCELoss).\n"
-    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
-    "In this case, combine the two layers using torch.nn.functional.binary_cross_entropy_with_logits\n"
-    "or torch.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
-    "safe to autocast."
-)
 
 
 def binary_cross_entropy(
@@ -534,17 +376,16 @@ def binary_cross_entropy(
     reduction: str = "mean",
 ) -> Tensor:
     """Binary cross entropy of probabilities. See :class:`~torchlayers.nn.BCELoss`."""
-    _check_tensor("binary_cross_entropy", input)
-    _check_tensor("binary_cross_entropy", target, "target")
-    reduction = _reduction_mode(size_average, reduce, reduction)
+    check_tensor("binary_cross_entropy", input)
+    check_tensor("binary_cross_entropy", target, "target")
+    reduction = reduction_mode(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
             "is deprecated. Please ensure they have the same size."
         )
-    if input.device.type == "cuda" and torch.is_autocast_enabled("cuda"):
-        raise RuntimeError(_BCE_AUTOCAST_MESSAGE)  # torch's CUDA autocast bans it, on any dtype
-    input, target, weight = _autocast_loss(input, target, weight)
+    refuse_unsafe("binary_cross_entropy", input)
+    input, target, weight = autocast_inputs("binary_cross_entropy", input, target, weight)
     if target.dtype != input.dtype:
         raise RuntimeError(
             f"binary_cross_entropy: found target of dtype {target.dtype} but expected {input.dtype} "
@@ -555,13 +396,13 @@ def binary_cross_entropy(
             f"binary_cross_entropy(): expected a floating point input, got {input.dtype}"
         )
     if weight is not None:
-        _check_tensor("binary_cross_entropy", weight, "weight")
+        check_tensor("binary_cross_entropy", weight, "weight")
         weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
-        _check_no_weight_grad("binary_cross_entropy", weight)
+        check_no_weight_grad("binary_cross_entropy", weight)
     if bce_kernel_applies(input, target, weight):  # ATen's kernel checks both ranges itself
         return _apply_binary_cross_entropy(input, target, weight, reduction)
     for name, tensor in (("input", input), ("target", target)):
-        _check_values(
+        check_values(
             (tensor >= 0) & (tensor <= 1),  # False for NaN too
             RuntimeError,
             lambda name=name: f"all elements of {name} should be between 0 and 1",
@@ -580,14 +421,14 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Multi-class hinge loss (the multi-class SVM). See :class:`~torchlayers.nn.MultiMarginLoss`."""
-    _check_tensor("multi_margin_loss", input)
-    _check_tensor("multi_margin_loss", target, "target")
-    reduction = _reduction_mode(size_average, reduce, reduction)
+    check_tensor("multi_margin_loss", input)
+    check_tensor("multi_margin_loss", target, "target")
+    reduction = reduction_mode(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    input, weight = _autocast_loss(input, weight)
+    input, weight = autocast_inputs("multi_margin_loss", input, weight)
     n_classes = input.shape[-1] if input.dim() else 1
     if input.dim() > 2 or n_classes == 0:
         raise RuntimeError(
@@ -611,20 +452,18 @@ def multi_margin_loss(
             raise RuntimeError(
                 f"multi_margin_loss: expected weight of dtype {input.dtype} (the input's), got {weight.dtype}"
             )
-        _check_no_weight_grad("multi_margin_loss", weight)
+        check_no_weight_grad("multi_margin_loss", weight)
     if not margin_kernel_applies(input):  # ATen's kernel checks the range itself
-        _check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
+        check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
     return _apply_multi_margin_loss(input, target, int(p), margin, weight, reduction)
 
 
 def l2_regularization(*tensors: Tensor, weight: float) -> Tensor:
     """``weight * Σ ‖t‖²`` over the tensors. See :class:`~torchlayers.nn.L2Regularization`."""
-    _check_number("l2_regularization", weight, "weight")
+    check_number("l2_regularization", weight, "weight")
     if not tensors:
         raise ValueError("l2_regularization() needs at least one tensor to regularise")
     for tensor in tensors:
-        _check_tensor("l2_regularization", tensor, "tensors")
-    # as its native composition weight * Σ t.pow(2).sum(): pow and sum are on CUDA autocast's
-    # float32 list (and on no CPU list)
-    tensors = tuple(_autocast_float32(tensor) for tensor in tensors)
+        check_tensor("l2_regularization", tensor, "tensors")
+    tensors = tuple(autocast_inputs("l2_regularization", tensor)[0] for tensor in tensors)
     return _apply_l2_regularization(weight, *tensors)

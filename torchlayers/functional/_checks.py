@@ -1,0 +1,118 @@
+"""Argument checks of the functional wrappers: each raises what torch raises for the same bad
+input (the exception type, and the message where people match on it), where the user called."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import torch
+from torch import Tensor
+from torch.nn import _reduction as _Reduction
+
+
+def check_tensor(name: str, value, argument: str = "input") -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
+
+
+def check_number(name: str, value, argument: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
+
+
+def check_inplace(input: Tensor, inplace: bool) -> None:
+    """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
+    if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation; "
+            "call it out of place (inplace=False) or on a copy of the tensor."
+        )
+
+
+def reduction_mode(size_average, reduce, reduction: str) -> str:
+    """The reduction after torch's handling of the legacy ``size_average``/``reduce`` flags."""
+    if size_average is None and reduce is None and reduction in ("mean", "sum", "none"):
+        return reduction  # the common call, without the checks below
+    if size_average is not None or reduce is not None:
+        reduction = _Reduction.legacy_get_string(size_average, reduce)  # warns, as torch does
+    _Reduction.get_enum(reduction)  # ValueError: "... is not a valid value for reduction"
+    return "mean" if reduction == "elementwise_mean" else reduction
+
+
+def can_inspect_values() -> bool:
+    """Value checks read the data: skipped while torch.compile traces or a torch.func transform
+    (vmap) runs, where Python cannot branch on tensor values."""
+    return not torch.compiler.is_compiling() and torch._C._functorch.peek_interpreter_stack() is None
+
+
+def check_values(valid: Tensor, error: type[Exception], message) -> None:
+    """Raise ``error(message())`` unless every element of ``valid`` is true. On CUDA the check is
+    asynchronous (no host sync, as torch's kernels assert on the device), so ``message()`` must
+    not read the data there."""
+    if not can_inspect_values():
+        return
+    if valid.device.type == "cuda":
+        torch._assert_async(valid.all(), message())
+    elif not bool(valid.all()):
+        raise error(message())
+
+
+def check_no_weight_grad(name: str, weight: Tensor | None) -> None:
+    if weight is not None and weight.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{name}' is not differentiable with respect to argument 'weight'. "
+            "This input cannot have requires_grad True."
+        )
+
+
+def check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_classes: int) -> None:
+    if weight is None:
+        return
+    check_tensor(name, weight, "weight")
+    if weight.dim() != 1 or weight.numel() != n_classes:
+        raise RuntimeError(
+            f"{name}: weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"{name}: expected weight of dtype {input.dtype} (the input's), but got {weight.dtype}"
+        )
+
+
+def check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """Shape and dtype checks of a class-index target; returns it as int64. The class range is
+    checked by ATen's NLL kernel that reads the target (IndexError on CPU, a device-side assert
+    on CUDA), as in torch."""
+    common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
+    if common and target.shape[0] == input.shape[0]:
+        return target  # the common (N, C) call, all checks passed
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() != 1 and (target.shape[0] if target.dim() else 0) != input.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.dim() else 0})."
+        )
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise RuntimeError(f"{name}: expected target dtype to be Long or Byte, but got {target.dtype}")
+    expected = input.shape[:1] + input.shape[2:] if input.dim() > 1 else None
+    if (expected is None and target.numel() != 1) or (expected is not None and target.shape != expected):
+        want = "() or (1,)" if expected is None else str(tuple(expected))
+        raise RuntimeError(
+            f"{name}: expected a target of shape {want} for an input of shape {tuple(input.shape)} "
+            f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
+        )
+    return target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
+
+
+def softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if input.dim() in (0, 1, 3) else 1
