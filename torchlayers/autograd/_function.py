@@ -1,7 +1,7 @@
 """Shared machinery for the ``*Function`` classes.
 
 Every operation is written once, as a ``torch.autograd.Function`` with ``forward``,
-``setup_context``, ``backward`` and ``jvp``. Three facts of PyTorch shape this module:
+``setup_context``, ``backward`` and ``jvp``. Four facts of PyTorch shape this module:
 
 * TorchDynamo refuses to trace a Function that defines ``jvp`` ("Unsupported custom jvp").
   :func:`dispatcher` therefore builds, for each Function, a twin that is the same class body
@@ -13,13 +13,12 @@ Every operation is written once, as a ``torch.autograd.Function`` with ``forward
   callers pass every argument positionally, so that binding is the identity;
   :func:`bind_positionally` gives ``forward`` a precomputed signature that says so cheaply.
 * A ``setup_context``-style Function is what ``torch.func`` transforms need, and torch pays for
-  it on every eager call, transform or not: on the 2-core CPU of ``benchmarks/``, a trivial
-  Function's forward + backward (one kernel, nothing saved) costs +33 µs over the native op in
-  that style and +9 µs with ``forward(ctx, ...)`` (the overhead table of ``benchmarks`` shows the
-  same gap for ReLU). :func:`dispatcher` therefore also builds an eager twin whose
-  ``forward(ctx, *args)`` runs the class's own ``forward`` and then its ``setup_context``: the
-  same code in the same order, with the same ``backward`` and ``jvp`` (forward-mode AD works
-  with either style). It is used whenever no ``torch.func`` transform is active.
+  it on every eager call, transform or not (the overhead table of ``benchmarks`` measures the
+  price against the ``forward(ctx, ...)`` style). :func:`dispatcher` therefore also builds an
+  eager twin whose ``forward(ctx, *args)`` runs the class's own ``forward`` and then its
+  ``setup_context``: the same code in the same order, with the same ``backward`` and ``jvp``
+  (forward-mode AD works with either style). It is used whenever no ``torch.func`` transform is
+  active.
 * Half-precision inputs are computed in float32 ("opmath", as ATen's kernels do) and rounded
   once at the end, so results match ``torch.nn`` at the dtype's own tolerance.
 """

@@ -1,16 +1,24 @@
-"""Models built only from torchlayers operations."""
+"""Models built only from torchlayers operations: the MLP builder and the lecture's classic models."""
 
-from torchlayers.models.mlp import MLP, Dropout
-from torchlayers.models.registry import ACTIVATIONS, create_activation, register_activation
-
-__all__ = ["ACTIVATIONS", "MLP", "Dropout", "create_activation", "register_activation"]
-
-from torchlayers.models.classic import (  # issue 3: the classic models
+from torchlayers.models.classic import (
     KNNClassifier,
     LinearRegression,
     LinearSVM,
     LogisticRegression,
     SoftmaxClassifier,
 )
+from torchlayers.models.mlp import MLP, Dropout
+from torchlayers.models.registry import ACTIVATIONS, create_activation, register_activation
 
-__all__ += ["KNNClassifier", "LinearRegression", "LinearSVM", "LogisticRegression", "SoftmaxClassifier"]
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "Dropout",
+    "KNNClassifier",
+    "LinearRegression",
+    "LinearSVM",
+    "LogisticRegression",
+    "SoftmaxClassifier",
+    "create_activation",
+    "register_activation",
+]

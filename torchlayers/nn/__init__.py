@@ -3,7 +3,7 @@
 from torchlayers.nn.activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh
 from torchlayers.nn.graph import AddConstant, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
-from torchlayers.nn.loss import *  # noqa: F403  (losses, issue 3)
+from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
 
 __all__ = [
