@@ -11,6 +11,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from torchlayers import _tables as tables
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The offline CIFAR-10 subset lives beside the repository, not in it.
 DEFAULT_DATA_ROOT = REPO_ROOT / ".." / "shared" / "data" / "cifar10-5k"
@@ -111,11 +113,13 @@ def accuracy(predictions: Tensor, labels: Tensor) -> str:
 
 
 def markdown_table(results: list[Result]) -> str:
-    lines = ["| model | setting | metric | value | seconds |", "|---|---|---|---|---:|"]
-    for row in results:
-        seconds = "〃" if row.seconds is None else f"{row.seconds:.1f}"
-        lines.append(f"| {row.model} | {row.setting} | {row.metric} | {row.value} | {seconds} |")
-    return "\n".join(lines)
+    """The results as the README's table ("〃": measured together with the row above)."""
+    rows = [
+        (row.model, row.setting, row.metric, row.value, "〃" if row.seconds is None else f"{row.seconds:.1f}")
+        for row in results
+    ]
+    header = ["model", "setting", "metric", "value", "seconds"]
+    return tables.markdown_table(header, rows, align="llllr").rstrip()
 
 
 def environment(device: str) -> str:

@@ -10,5 +10,7 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]], alig
     missing or other letters: the default), e.g. ``"llllr"``. Ends with a newline."""
     markers = {"l": "---", "r": "---:", "c": ":---:"}
     rule = [markers.get(align[i] if i < len(align) else "", "---") for i in range(len(header))]
-    lines = [header, rule, *([str(cell) for cell in row] for row in rows)]
-    return "".join("| " + " | ".join(line) + " |\n" for line in lines)
+    lines = [header, *([str(cell) for cell in row] for row in rows)]
+    text = ["| " + " | ".join(line) + " |\n" for line in lines]
+    text.insert(1, "|" + "|".join(rule) + "|\n")
+    return "".join(text)
