@@ -16,20 +16,27 @@ from torchlayers.autograd.graph import (
     MulFunction,
     ReciprocalFunction,
 )
+from torchlayers.autograd.hinge import MultiMarginLossFunction
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
 from torchlayers.autograd.loss import *  # noqa: F403  (losses, issue 3)
 from torchlayers.autograd.loss import __all__ as _loss_all
+from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
+from torchlayers.autograd.regularization import L2RegularizationFunction
 
 __all__ = [
     "AddConstantFunction",
     "AddFunction",
+    "BCELossFunction",
     "ELUFunction",
     "ExpFunction",
+    "L2RegularizationFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "MSELossFunction",
     "MaxoutFunction",
     "MulConstantFunction",
     "MulFunction",
+    "MultiMarginLossFunction",
     "PReLUFunction",
     "ReLUFunction",
     "ReciprocalFunction",

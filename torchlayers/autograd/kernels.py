@@ -31,7 +31,17 @@ from dataclasses import dataclass
 import torch
 from torch.autograd import forward_ad as _forward_ad
 
-__all__ = ["FORMULAS", "KERNELS", "Kernel", "kernels_enabled", "stand_in", "use_kernels"]
+from torchlayers.autograd._function import REDUCTION_ENUM
+
+__all__ = [
+    "FORMULAS",
+    "KERNELS",
+    "Kernel",
+    "kernel_runs_in_forward",
+    "kernels_enabled",
+    "stand_in",
+    "use_kernels",
+]
 
 _aten = torch.ops.aten
 _enabled = os.environ.get("TORCHLAYERS_KERNELS", "1").strip().lower() not in ("0", "false", "off", "no")
@@ -143,6 +153,16 @@ def stand_in(formula: Callable) -> Callable:
     return call
 
 
+def kernel_runs_in_forward(formula: Callable, *args) -> bool:
+    """Whether the kernel stands in for ``formula`` (a :func:`stand_in` function) called with
+    ``args`` from a Function's ``forward``, where grad mode is off. A caller that leaves checks
+    to the kernel (BCE's 0 <= x <= 1) makes them itself whenever this is false."""
+    entry = KERNELS[formula.__name__]
+    if not (_enabled and (entry.applies is None or entry.applies(*args))):
+        return False
+    return torch.compiler.is_compiling() or not (_forward_ad._current_level >= 0 or _transforms_active())
+
+
 # --- the table -------------------------------------------------------------------------------
 # One entry per formula: the formula's name, then the kernel, called as the formula is.
 
@@ -202,3 +222,83 @@ def _prelu_forward(input, weight):
 def _prelu_grad(grad_output, input, weight):
     grad_input, grad_weight = _aten._prelu_kernel_backward.default(grad_output, input, weight)
     return grad_input, grad_weight.sum_to_size(weight.shape)  # the kernel's is per position
+
+
+# --- regression losses (regression.py) ---------------------------------------------------------
+
+
+def _mse_kernel_covers(input, target, weight) -> bool:
+    """ATen's mse_loss kernels: the unweighted loss of same-shape, same-dtype tensors."""
+    return weight is None and input.shape == target.shape and input.dtype == target.dtype
+
+
+@_kernel(
+    "mse_loss_forward",
+    _aten.mse_loss.default,
+    applies=lambda input, target, weight, reduction: _mse_kernel_covers(input, target, weight),
+)
+def _mse_loss_forward(input, target, weight, reduction):
+    return _aten.mse_loss.default(input, target, REDUCTION_ENUM[reduction])
+
+
+@_kernel(
+    "mse_loss_grad",
+    _aten.mse_loss_backward.default,
+    applies=lambda grad_output, input, target, weight, reduction: _mse_kernel_covers(input, target, weight),
+)
+def _mse_loss_grad(grad_output, input, target, weight, reduction):
+    return _aten.mse_loss_backward.default(grad_output, input, target, REDUCTION_ENUM[reduction])
+
+
+def _bce_kernel_covers(input, target, weight) -> bool:
+    """ATen's binary_cross_entropy kernels: input, target and weight of one shape and dtype."""
+    same = input.shape == target.shape and input.dtype == target.dtype
+    return same and (weight is None or (weight.shape == input.shape and weight.dtype == input.dtype))
+
+
+@_kernel(
+    "binary_cross_entropy_forward",
+    _aten.binary_cross_entropy.default,
+    applies=lambda input, target, weight, reduction: _bce_kernel_covers(input, target, weight),
+)
+def _binary_cross_entropy_forward(input, target, weight, reduction):
+    return _aten.binary_cross_entropy.default(input, target, weight, REDUCTION_ENUM[reduction])
+
+
+@_kernel(
+    "binary_cross_entropy_grad",
+    _aten.binary_cross_entropy_backward.default,
+    applies=lambda grad_output, input, target, weight, reduction: _bce_kernel_covers(input, target, weight),
+)
+def _binary_cross_entropy_grad(grad_output, input, target, weight, reduction):
+    enum = REDUCTION_ENUM[reduction]
+    return _aten.binary_cross_entropy_backward.default(grad_output, input, target, weight, enum)
+
+
+# --- hinge (hinge.py) ----------------------------------------------------------------------------
+
+
+def _margin_kernel_covers(input) -> bool:
+    """ATen's multi_margin_loss kernels: float32 and float64 (no half types on CPU), and no
+    ``torch.func`` transform (they have no batching rule: vmap would loop over them), which
+    matters where compilation lets a kernel stand in under a transform."""
+    return input.dtype in (torch.float32, torch.float64) and not _transforms_active()
+
+
+@_kernel(
+    "multi_margin_loss_forward",
+    _aten.multi_margin_loss.default,
+    applies=lambda input, target, p, margin, weight, reduction: _margin_kernel_covers(input),
+)
+def _multi_margin_loss_forward(input, target, p, margin, weight, reduction):
+    return _aten.multi_margin_loss.default(input, target, p, margin, weight, REDUCTION_ENUM[reduction])
+
+
+@_kernel(
+    "multi_margin_loss_grad",
+    _aten.multi_margin_loss_backward.default,
+    applies=lambda grad_output, input, target, p, margin, weight, reduction: _margin_kernel_covers(input),
+)
+def _multi_margin_loss_grad(grad_output, input, target, p, margin, weight, reduction):
+    enum = REDUCTION_ENUM[reduction]
+    return _aten.multi_margin_loss_backward.default(grad_output, input, target, p, margin, weight, enum)

@@ -14,13 +14,17 @@ from torch import Tensor
 from torchlayers.autograd import (
     AddConstantFunction,
     AddFunction,
+    BCELossFunction,
     ELUFunction,
     ExpFunction,
+    L2RegularizationFunction,
     LeakyReLUFunction,
     LinearFunction,
     MaxoutFunction,
+    MSELossFunction,
     MulConstantFunction,
     MulFunction,
+    MultiMarginLossFunction,
     PReLUFunction,
     ReciprocalFunction,
     ReLUFunction,
@@ -28,20 +32,17 @@ from torchlayers.autograd import (
     TanhFunction,
 )
 from torchlayers.autograd._function import dispatcher
+from torchlayers.autograd.hinge import multi_margin_loss_forward
+from torchlayers.autograd.kernels import kernel_runs_in_forward
 from torchlayers.autograd.loss import (
-    BCELossFunction,
     CrossEntropyFunction,
-    L2RegularizationFunction,
     LogSoftmaxFunction,
-    MSELossFunction,
-    MultiMarginLossFunction,
     NLLLossFunction,
     SoftmaxFunction,
     SoftTargetNLLLossFunction,
-    bce_kernel_applies,
     class_dim_of,
-    margin_kernel_applies,
 )
+from torchlayers.autograd.regression import binary_cross_entropy_forward
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
     check_class_target,
@@ -399,8 +400,8 @@ def binary_cross_entropy(
         check_tensor("binary_cross_entropy", weight, "weight")
         weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
         check_no_weight_grad("binary_cross_entropy", weight)
-    if bce_kernel_applies(input, target, weight):  # ATen's kernel checks both ranges itself
-        return _apply_binary_cross_entropy(input, target, weight, reduction)
+    if kernel_runs_in_forward(binary_cross_entropy_forward, input, target, weight, reduction):
+        return _apply_binary_cross_entropy(input, target, weight, reduction)  # the kernel checks the ranges
     for name, tensor in (("input", input), ("target", target)):
         check_values(
             (tensor >= 0) & (tensor <= 1),  # False for NaN too
@@ -453,7 +454,8 @@ def multi_margin_loss(
                 f"multi_margin_loss: expected weight of dtype {input.dtype} (the input's), got {weight.dtype}"
             )
         check_no_weight_grad("multi_margin_loss", weight)
-    if not margin_kernel_applies(input):  # ATen's kernel checks the range itself
+    if not kernel_runs_in_forward(multi_margin_loss_forward, input, target, p, margin, weight, reduction):
+        # the formula does not check the range, ATen's kernel does
         check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
     return _apply_multi_margin_loss(input, target, int(p), margin, weight, reduction)
 
