@@ -275,6 +275,15 @@ def _binary_cross_entropy_grad(grad_output, input, target, weight, reduction):
     return _aten.binary_cross_entropy_backward.default(grad_output, input, target, weight, enum)
 
 
+@_kernel("binary_cross_entropy_target_grad", _aten.logit.default)
+def _binary_cross_entropy_target_grad(grad_output, input, weight, reduction):
+    # torch.nn's own target gradient, op for op: -logit(x) g w (÷ N for 'mean')
+    grad = _aten.logit.default(input).neg_() * grad_output
+    if weight is not None:
+        grad = grad * weight
+    return grad.div_(input.numel()) if reduction == "mean" else grad
+
+
 # --- hinge (hinge.py) ----------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@
   differentiable too. Its backward is 2 w (x - y) g, the same term with the sign flipped for y.
 * ``BCELossFunction``: ℓ = -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 as in
   torch.nn.BCELoss (a prediction of exactly 0 or 1 costs 100, not inf). Its backward in x is
-  w (x - y) / (x (1 - x)), the denominator floored at 1e-12 as torch's; in y it is
+  w (x - y) / (x (1 - x)), the denominator floored at about 1e-12 as torch's; in y it is
   w (log(1 - x) - log x).
 
 The forwards and the input gradients are formulas in plain differentiable ops, named beside
@@ -35,9 +35,13 @@ from torchlayers.autograd.kernels import stand_in
 __all__ = ["BCELossFunction", "MSELossFunction"]
 
 # torch.nn.BCELoss clamps each log at -100 so that a prediction of exactly 0 or 1 costs 100,
-# not inf; its backward divides by max(x (1 - x), 1e-12) for the same reason.
+# not inf; its backward divides by max(x (1 - x), ε) for the same reason, with ε the float 1e-12
+# rounded to the input's dtype: 0 in float16, whose gradient is then ±inf or NaN at x = 0 or 1.
 _BCE_LOG_FLOOR = -100.0
-_BCE_EPSILON = 1e-12
+_BCE_EPSILON = {
+    dtype: torch.tensor(1e-12, dtype=torch.float32).to(dtype).item()
+    for dtype in (torch.float64, torch.float32, torch.float16, torch.bfloat16)
+}
 
 
 # --- squared error ---------------------------------------------------------------------------
@@ -175,15 +179,17 @@ def binary_cross_entropy_forward(
 def binary_cross_entropy_grad(
     grad_output: Tensor, input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
 ) -> Tensor:
-    """g · dℓ/dx, the denominator floored at 1e-12 as torch's."""
+    """g · dℓ/dx, the denominator floored at ε ≈ 1e-12 as torch's."""
     x, y = opmath(input), opmath(target)
     g = per_position_grad(opmath(grad_output), reduction, input.numel(), input.shape)
     if weight is not None:
         g = g * weight.to(x.dtype)
-    slope = (x - y) / (x * (1 - x)).clamp_min(_BCE_EPSILON)  # d/dx ℓ = w (x - y) / (x (1 - x))
+    floor = _BCE_EPSILON[input.dtype]
+    slope = (x - y) / (x * (1 - x)).clamp_min(floor)  # d/dx ℓ = w (x - y) / (x (1 - x))
     return (g * slope).to(input.dtype)
 
 
+@stand_in
 def binary_cross_entropy_target_grad(
     grad_output: Tensor, input: Tensor, weight: Tensor | None, reduction: str
 ) -> Tensor:
