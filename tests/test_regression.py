@@ -1,0 +1,410 @@
+"""Squared error and binary cross entropy (``torchlayers/autograd/regression.py``) in both modes:
+with kernels on, torch.nn's bits, saved tensors and allocations; with kernels off, the formulas
+alone (no table kernel runs) with torch.nn's values at the special points; third derivatives
+against torch's in either mode.
+
+The registry (``tests/opinfo_losses.py``) runs the generic tests; run the suite with and without
+``TORCHLAYERS_KERNELS=0`` for both modes. The tests here pick their mode themselves.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as TF
+from torch.utils._python_dispatch import TorchDispatchMode
+
+import torchlayers
+import torchlayers.functional as F
+from tests._helpers import grads
+from tests.opinfo import OPS
+from torchlayers.autograd import regression
+from torchlayers.autograd.kernels import KERNELS
+
+DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
+MODES = [pytest.param(True, id="kernels"), pytest.param(False, id="formulas")]
+FAMILY = {
+    "mse_loss": ("mse_loss_forward", "mse_loss_grad"),
+    "binary_cross_entropy": (
+        "binary_cross_entropy_forward",
+        "binary_cross_entropy_grad",
+        "binary_cross_entropy_target_grad",
+    ),
+}
+
+
+# --- which ATen ops run ---------------------------------------------------------------------
+
+
+class RecordOps(TorchDispatchMode):
+    """Every ATen overload that reaches the dispatcher while active."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: collections.Counter = collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops[func] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def ops_of_forward_and_backward(op, sample, create_graph: bool = False) -> collections.Counter:
+    """The ATen overloads of the op's forward and backward on ``sample`` (and, with
+    ``create_graph``, of a double backward)."""
+    tensors = sample.tensors()
+    with RecordOps() as record, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # broadcasting samples
+        output = op.op(*sample.args, **sample.kwargs)
+        grad_output = torch.ones_like(output, requires_grad=create_graph)
+        first = torch.autograd.grad(
+            output, tensors, grad_output, create_graph=create_graph, allow_unused=True
+        )
+        if create_graph:
+            used = [g for g in first if g is not None and g.requires_grad]
+            torch.autograd.grad([g.sum() for g in used], tensors, allow_unused=True)
+    return record.ops
+
+
+def table_ops(formulas) -> set:
+    return {aten for name in formulas for aten in KERNELS[name].aten}
+
+
+def assert_formula_mode_is_pure(op_name: str, formulas) -> None:
+    """No table kernel of the family runs in formula mode, forward, backward or double backward,
+    on any registry sample in any dtype."""
+    (op,) = [op for op in OPS if op.name == op_name]
+    forbidden = table_ops(formulas)
+    with torchlayers.use_kernels(False):
+        for dtype in op.dtypes:
+            for sample in op.sample_inputs("cpu", dtype, True):
+                ran = ops_of_forward_and_backward(op, sample, create_graph=dtype == torch.float64)
+                assert not forbidden & set(ran), (sample, forbidden & set(ran))
+
+
+def assert_every_kernel_is_exercised(op_name: str, formulas) -> None:
+    """Each table entry of the family stands in for its formula on some registry sample."""
+    (op,) = [op for op in OPS if op.name == op_name]
+    ran = collections.Counter()
+    with torchlayers.use_kernels(True):
+        for dtype in op.dtypes:
+            for sample in op.sample_inputs("cpu", dtype, True):
+                ran.update(ops_of_forward_and_backward(op, sample))
+    for name in formulas:
+        assert set(KERNELS[name].aten) <= set(ran), name
+
+
+@pytest.mark.parametrize("op_name", list(FAMILY))
+def test_formula_mode_runs_no_table_kernel(op_name):
+    assert_formula_mode_is_pure(op_name, FAMILY[op_name])
+
+
+@pytest.mark.parametrize("op_name", list(FAMILY))
+def test_registry_samples_exercise_every_kernel(op_name):
+    assert_every_kernel_is_exercised(op_name, FAMILY[op_name])
+
+
+def test_backward_steps_into_the_formula():
+    """In formula mode a debugger stepping into backward reaches the formula's lines."""
+    x = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
+    formulas = {
+        regression.mse_loss_grad.formula.__code__,
+        regression.binary_cross_entropy_grad.formula.__code__,
+        regression.binary_cross_entropy_target_grad.formula.__code__,
+    }
+    entered = set()
+
+    def trace(frame, event, arg):
+        if event == "call" and frame.f_code in formulas:
+            entered.add(frame.f_code)
+        return None
+
+    with torchlayers.use_kernels(False):
+        losses = F.mse_loss(x, y) + F.binary_cross_entropy(x, y)
+        sys.settrace(trace)
+        try:
+            torch.autograd.grad(losses, (x, y))
+        finally:
+            sys.settrace(None)
+    assert entered == formulas
+
+
+# --- kernels on: torch.nn's bits, saved tensors and allocations ---------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_is_torch_kernels_bit_for_bit(reduction, dtype):
+    """Unweighted same-shape mse_loss runs torch.nn's kernels: loss and both gradients equal to
+    the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 1031).to(dtype).requires_grad_()
+    y = torch.randn(16, 1031).to(dtype).requires_grad_()
+    with torchlayers.use_kernels(True):
+        ours = F.mse_loss(x, y, reduction=reduction)
+        theirs = TF.mse_loss(x, y, reduction=reduction)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+        grad_output = torch.rand_like(ours) + 0.5
+        actual = torch.autograd.grad(ours, (x, y), grad_output)
+    expected = torch.autograd.grad(theirs, (x, y), grad_output)
+    for a, e in zip(actual, expected, strict=True):
+        torch.testing.assert_close(a, e, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("reduction", "weighted"), [("mean", False), ("sum", True), ("none", True)])
+def test_binary_cross_entropy_is_torch_kernels_bit_for_bit(reduction, weighted, dtype):
+    """Same-shape, same-dtype binary_cross_entropy runs torch.nn's kernels: loss and both
+    gradients equal to the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = torch.rand(16, 1031).clamp(0.01, 0.99).to(dtype).requires_grad_()
+    y = torch.rand(16, 1031).to(dtype).requires_grad_()
+    weight = torch.rand(16, 1031).to(dtype) if weighted else None
+    with torchlayers.use_kernels(True):
+        ours = F.binary_cross_entropy(x, y, weight, reduction=reduction)
+        theirs = TF.binary_cross_entropy(x, y, weight, reduction=reduction)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+        grad_output = torch.rand_like(ours) + 0.5
+        actual = torch.autograd.grad(ours, (x, y), grad_output)
+    expected = torch.autograd.grad(theirs, (x, y), grad_output)
+    for a, e in zip(actual, expected, strict=True):
+        torch.testing.assert_close(a, e, rtol=0, atol=0)
+
+
+def saved_bytes(fn, *inputs) -> int:
+    """The bytes of the distinct storages a call saves for backward."""
+    storages = {}
+
+    def pack(tensor):
+        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        fn(*inputs)
+    return sum(storages.values())
+
+
+class CountAllocations(TorchDispatchMode):
+    """The ATen ops that return a fresh tensor (factories, out-of-place ops), by count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        output = func(*args, **(kwargs or {}))
+        inputs = {a.untyped_storage().data_ptr() for a in args if isinstance(a, torch.Tensor)}
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        for tensor in outputs:
+            if isinstance(tensor, torch.Tensor) and tensor.untyped_storage().data_ptr() not in inputs:
+                self.count += 1
+        return output
+
+
+def backward_allocations(fn, *tensors) -> int:
+    output = fn(*tensors)
+    grad_output = torch.ones_like(output)
+    with CountAllocations() as counter:
+        torch.autograd.grad(output, [t for t in tensors if t.requires_grad], grad_output)
+    return counter.count
+
+
+_TARGET = torch.rand(6, 5)
+_WEIGHT = torch.rand(6, 5)
+COSTS = [
+    ("mse_loss", F.mse_loss, TF.mse_loss, [(6, 5), (6, 5)]),
+    (
+        "mse_loss_sum",
+        lambda x: F.mse_loss(x, _TARGET, reduction="sum"),
+        lambda x: TF.mse_loss(x, _TARGET, reduction="sum"),
+        [(6, 5)],
+    ),
+    (
+        "binary_cross_entropy",
+        lambda x: F.binary_cross_entropy(torch.sigmoid(x), _TARGET, _WEIGHT),
+        lambda x: TF.binary_cross_entropy(torch.sigmoid(x), _TARGET, _WEIGHT),
+        [(6, 5)],
+    ),
+    (
+        "binary_cross_entropy_target",
+        lambda x, y: F.binary_cross_entropy(torch.sigmoid(x), torch.sigmoid(y), reduction="none"),
+        lambda x, y: TF.binary_cross_entropy(torch.sigmoid(x), torch.sigmoid(y), reduction="none"),
+        [(6, 5), (6, 5)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "shapes"), [c[1:] for c in COSTS], ids=[c[0] for c in COSTS])
+def test_saves_no_more_than_torch_nn(ours, theirs, shapes):
+    """Both modes save what torch.nn saves (the inputs), no more."""
+    tensors = [torch.randn(shape, requires_grad=True) for shape in shapes]
+    expected = saved_bytes(theirs, *tensors)
+    for enabled in (True, False):
+        with torchlayers.use_kernels(enabled):
+            assert saved_bytes(ours, *tensors) <= expected, enabled
+
+
+@pytest.mark.parametrize(("ours", "theirs", "shapes"), [c[1:] for c in COSTS], ids=[c[0] for c in COSTS])
+def test_backward_allocates_no_more_than_torch_nn(ours, theirs, shapes):
+    """With kernels on, backward allocates no more tensors than torch.nn's."""
+    tensors = [torch.randn(shape, requires_grad=True) for shape in shapes]
+    with torchlayers.use_kernels(True):
+        assert backward_allocations(ours, *tensors) <= backward_allocations(theirs, *tensors)
+
+
+# --- kernels off: the formulas against torch.nn ---------------------------------------------
+
+
+def _tolerance(dtype):
+    return {"rtol": 1e-10, "atol": 1e-12} if dtype == torch.float64 else {}
+
+
+def _compare(ours, theirs, tensors, dtype, grad_output=None):
+    """Values and the gradients of ``tensors`` of two calls, NaN and inf included."""
+    expected = theirs()
+    with torchlayers.use_kernels(False):
+        actual = ours()
+        grad_output = torch.ones_like(expected) if grad_output is None else grad_output
+        actual_grads = grads(actual, tensors, grad_output)
+    torch.testing.assert_close(actual, expected, equal_nan=True, **_tolerance(dtype))
+    for a, e in zip(actual_grads, grads(expected, tensors, grad_output), strict=True):
+        torch.testing.assert_close(a, e, equal_nan=True, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_bce_formula_at_the_ends_of_the_interval(reduction, dtype):
+    """Predictions of exactly 0 and 1 (logs clamped at -100, the backward's 1e-12 floor), next to
+    ordinary ones, with a weight: the formula gives torch.nn's loss and input gradient."""
+    x = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3, 1e-30, 0.999, 0.5], dtype=dtype).requires_grad_()
+    y = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.7, 0.0, 1.0, 0.25], dtype=dtype)
+    w = torch.linspace(0.5, 2.0, 8, dtype=dtype)
+    _compare(
+        lambda: F.binary_cross_entropy(x, y, w, reduction=reduction),
+        lambda: TF.binary_cross_entropy(x, y, w, reduction=reduction),
+        [x],
+        dtype,
+    )
+
+
+def test_bce_target_gradient_is_torchs_at_the_ends():
+    """dℓ/dy = w (log(1 - x) - log x), unclamped as torch's: ±inf at x = 1 and 0."""
+    x = torch.tensor([0.0, 1.0, 0.2, 0.9], dtype=torch.float64)
+    y = torch.tensor([0.5, 0.5, 0.1, 1.0], dtype=torch.float64, requires_grad=True)
+    for enabled in (True, False):
+        with torchlayers.use_kernels(enabled):
+            (ours,) = torch.autograd.grad(F.binary_cross_entropy(x, y, reduction="sum"), y)
+        (theirs,) = torch.autograd.grad(TF.binary_cross_entropy(x, y, reduction="sum"), y)
+        torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=0)
+        assert ours[0] == float("inf") and ours[1] == float("-inf")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_mse_formula_at_special_values(reduction, dtype):
+    """NaN, ±inf and huge differences: the formula gives torch.nn's loss and gradients."""
+    x = torch.tensor([float("nan"), float("inf"), 1.0, -float("inf"), 3e4, 0.5], dtype=dtype)
+    y = torch.tensor([0.0, 1.0, float("inf"), -float("inf"), -3e4, 0.5], dtype=dtype)
+    x.requires_grad_()
+    y.requires_grad_()
+    _compare(
+        lambda: F.mse_loss(x, y, reduction=reduction),
+        lambda: TF.mse_loss(x, y, reduction=reduction),
+        [x, y],
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch warns about the broadcast
+def test_mse_broadcasting_and_mixed_dtypes_are_torchs(reduction):
+    """A 0-dim float64 target against a float32 input broadcasts and promotes as torch's
+    (which subtracts the broadcast tensors: float64), in both modes; the gradients are summed
+    back to each shape."""
+    x = torch.randn(4, 3, requires_grad=True)
+    y = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    expected = TF.mse_loss(x, y, reduction=reduction)
+    grad_output = torch.rand_like(expected)
+    expected_grads = grads(expected, [x, y], grad_output)
+    for enabled in (True, False):
+        with torchlayers.use_kernels(enabled):
+            actual = F.mse_loss(x, y, reduction=reduction)
+            assert actual.dtype == expected.dtype == torch.float64
+            torch.testing.assert_close(actual, expected)
+            for a, e in zip(grads(actual, [x, y], grad_output), expected_grads, strict=True):
+                assert a.dtype == e.dtype
+                torch.testing.assert_close(a, e)
+
+
+# --- higher derivatives ---------------------------------------------------------------------
+
+
+def _projected_derivatives(fn, x, seed):
+    """(d1, d2, d3): the gradient of fn(x), then gradients of its random projections ⟨dₖ, u⟩."""
+    generator = torch.Generator().manual_seed(seed)
+    (d1,) = torch.autograd.grad(fn(x).sum(), x, create_graph=True)
+    u = torch.randn(x.shape, dtype=x.dtype, generator=generator)
+    (d2,) = torch.autograd.grad((d1 * u).sum(), x, create_graph=True)
+    v = torch.randn(x.shape, dtype=x.dtype, generator=generator)
+    (d3,) = torch.autograd.grad((d2 * v).sum(), x)
+    return d1, d2, d3
+
+
+_MSE_TARGET = torch.randn(4, 5, dtype=torch.float64)
+_BCE_TARGET = torch.rand(4, 5, dtype=torch.float64)
+_BCE_WEIGHT = torch.rand(4, 5, dtype=torch.float64) + 0.5
+THIRD_ORDER = [
+    (
+        "binary_cross_entropy",
+        lambda x: F.binary_cross_entropy(torch.sigmoid(x), _BCE_TARGET),
+        lambda x: TF.binary_cross_entropy(torch.sigmoid(x), _BCE_TARGET),
+    ),
+    (
+        "binary_cross_entropy_target",  # the target's derivatives, -logit(x) and beyond
+        lambda y: F.binary_cross_entropy(
+            torch.sigmoid(y * y), torch.sigmoid(y), _BCE_WEIGHT, reduction="sum"
+        ),
+        lambda y: TF.binary_cross_entropy(
+            torch.sigmoid(y * y), torch.sigmoid(y), _BCE_WEIGHT, reduction="sum"
+        ),
+    ),
+    (
+        "mse_loss",
+        lambda x: F.mse_loss(x * x, _MSE_TARGET),  # x² inside, so the third derivative is not 0
+        lambda x: TF.mse_loss(x * x, _MSE_TARGET),
+    ),
+    (
+        "mse_loss_weighted",
+        lambda x: F.mse_loss(x * x, _MSE_TARGET, weight=x.exp()),  # the weight's derivatives too
+        lambda x: TF.mse_loss(x * x, _MSE_TARGET, weight=x.exp()),
+    ),
+]
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize(("ours", "theirs"), [c[1:] for c in THIRD_ORDER], ids=[c[0] for c in THIRD_ORDER])
+def test_third_derivatives_match_torch(ours, theirs, kernels):
+    """First, second and third derivatives equal torch's, in either mode (double backward
+    differentiates the formulas in both)."""
+    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    with torchlayers.use_kernels(kernels):
+        actual = _projected_derivatives(ours, x, 3)
+    for a, e in zip(actual, _projected_derivatives(theirs, x, 3), strict=True):
+        torch.testing.assert_close(a, e)
+
+
+@pytest.mark.parametrize("kernels", MODES)
+def test_bce_range_is_checked_in_both_modes(kernels):
+    """The kernel checks 0 <= x, y <= 1; where the formula runs instead (formula mode, forward
+    AD), the functional checks."""
+    x = torch.tensor([0.5, 1.5], dtype=torch.float64)
+    y = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    with torchlayers.use_kernels(kernels):
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(x, y)
+        with torch.autograd.forward_ad.dual_level(), pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(torch.autograd.forward_ad.make_dual(x, torch.ones_like(x)), y)
