@@ -335,7 +335,7 @@ LOSS_OPS: list[OpInfo] = [
         A.MultiMarginLossFunction,
         multi_margin_samples,
         autocast_output="float32",
-        # torch's CPU kernel has no float16/bfloat16; ours is checked against float32 in test_losses.py
+        # torch's CPU kernel has no float16/bfloat16; ours is checked against float32 in test_hinge.py
         dtypes=FULL_PRECISION,
         function_args=_multi_margin_args,
     ),
