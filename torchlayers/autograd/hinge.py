@@ -32,8 +32,7 @@ def _margins(input: Tensor, target: Tensor, margin: float) -> tuple[Tensor, Tens
     x = opmath(input).reshape(-1, n_classes)
     y = target.reshape(-1, 1)
     z = margin - x.gather(1, y) + x
-    others = torch.arange(n_classes, device=y.device) != y
-    return z, (z > 0) & others
+    return z, (z > 0).scatter(1, y, False)  # the target's own slot is no margin
 
 
 @stand_in

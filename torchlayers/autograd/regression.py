@@ -80,7 +80,7 @@ def mse_loss_grad(
     g = per_position_grad(grad_output.to(compute), reduction, _mse_normaliser(diff, w), diff.shape)
     if w is not None:
         g = w * g
-    return (2 * diff * g).to(dtype)  # d/dx w (x - y)² = 2 w (x - y)
+    return (diff * (2 * g)).to(dtype)  # d/dx w (x - y)² = 2 w (x - y)
 
 
 def mse_loss_weight_grad(
