@@ -1,13 +1,11 @@
-"""The multi-class hinge loss (``torchlayers/autograd/hinge.py``) in both modes: torch.nn's bits,
-saved tensors and allocations with kernels on; with kernels off, the formulas alone, torch.nn's
-values at NaN and inf, and the range check the kernel would make; half precision (which torch's
-CPU kernel lacks) against float32; higher derivatives, which torch does not have, against finite
-differences.
+"""The multi-class hinge loss (``torchlayers/autograd/hinge.py``) beyond the registry's generic
+checks: torch.nn's bits, saved tensors and allocations with kernels on; with kernels off,
+torch.nn's values at NaN and inf, and the range check the kernel would make; half precision
+(which torch's CPU kernel lacks) against float32; higher derivatives, which torch does not
+have, against finite differences.
 """
 
 from __future__ import annotations
-
-import sys
 
 import pytest
 import torch
@@ -16,45 +14,7 @@ from torch.autograd import gradcheck, gradgradcheck
 
 import torchlayers
 import torchlayers.functional as F
-from tests.test_regression import (
-    MODES,
-    assert_every_kernel_is_exercised,
-    assert_formula_mode_is_pure,
-    backward_allocations,
-    saved_bytes,
-)
-from torchlayers.autograd import hinge
-
-FORMULAS = ("multi_margin_loss_forward", "multi_margin_loss_grad")
-
-
-def test_formula_mode_runs_no_table_kernel():
-    assert_formula_mode_is_pure("multi_margin_loss", FORMULAS)
-
-
-def test_registry_samples_exercise_every_kernel():
-    assert_every_kernel_is_exercised("multi_margin_loss", FORMULAS)
-
-
-def test_backward_steps_into_the_formula():
-    """In formula mode a debugger stepping into backward reaches the formula's lines."""
-    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
-    code = hinge.multi_margin_loss_grad.formula.__code__
-    entered = []
-
-    def trace(frame, event, arg):
-        if event == "call" and frame.f_code is code:
-            entered.append(frame.f_code)
-
-    with torchlayers.use_kernels(False):
-        loss = F.multi_margin_loss(x, torch.tensor([0, 3, 4, 1]))
-        sys.settrace(trace)
-        try:
-            torch.autograd.grad(loss, x)
-        finally:
-            sys.settrace(None)
-    assert entered == [code]
-
+from tests.test_regression import MODES, backward_allocations, saved_bytes
 
 # --- kernels on ---------------------------------------------------------------------------
 

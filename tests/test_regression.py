@@ -1,17 +1,11 @@
-"""Squared error and binary cross entropy (``torchlayers/autograd/regression.py``) in both modes:
-with kernels on, torch.nn's bits, saved tensors and allocations; with kernels off, the formulas
-alone (no table kernel runs) with torch.nn's values at the special points; third derivatives
-against torch's in either mode.
-
-The registry (``tests/opinfo_losses.py``) runs the generic tests; run the suite with and without
-``TORCHLAYERS_KERNELS=0`` for both modes. The tests here pick their mode themselves.
+"""Squared error and binary cross entropy (``torchlayers/autograd/regression.py``) beyond the
+registry's generic checks (``tests/test_kernels.py`` compares each kernel with its formula and
+proves formula mode pure): with kernels on, torch.nn's bits, saved tensors and allocations; with
+kernels off, torch.nn's values at 0, 1, NaN and inf; third derivatives against torch's and the
+range checks in both modes. The tests here pick their mode themselves.
 """
 
 from __future__ import annotations
-
-import collections
-import sys
-import warnings
 
 import pytest
 import torch
@@ -21,116 +15,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 import torchlayers
 import torchlayers.functional as F
 from tests._helpers import grads
-from tests.opinfo import OPS
-from torchlayers.autograd import regression
-from torchlayers.autograd.kernels import KERNELS
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
 MODES = [pytest.param(True, id="kernels"), pytest.param(False, id="formulas")]
-FAMILY = {
-    "mse_loss": ("mse_loss_forward", "mse_loss_grad"),
-    "binary_cross_entropy": (
-        "binary_cross_entropy_forward",
-        "binary_cross_entropy_grad",
-        "binary_cross_entropy_target_grad",
-    ),
-}
-
-
-# --- which ATen ops run ---------------------------------------------------------------------
-
-
-class RecordOps(TorchDispatchMode):
-    """Every ATen overload that reaches the dispatcher while active."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ops: collections.Counter = collections.Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.ops[func] += 1
-        return func(*args, **(kwargs or {}))
-
-
-def ops_of_forward_and_backward(op, sample, create_graph: bool = False) -> collections.Counter:
-    """The ATen overloads of the op's forward and backward on ``sample`` (and, with
-    ``create_graph``, of a double backward)."""
-    tensors = sample.tensors()
-    with RecordOps() as record, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # broadcasting samples
-        output = op.op(*sample.args, **sample.kwargs)
-        grad_output = torch.ones_like(output, requires_grad=create_graph)
-        first = torch.autograd.grad(
-            output, tensors, grad_output, create_graph=create_graph, allow_unused=True
-        )
-        if create_graph:
-            used = [g for g in first if g is not None and g.requires_grad]
-            torch.autograd.grad([g.sum() for g in used], tensors, allow_unused=True)
-    return record.ops
-
-
-def table_ops(formulas) -> set:
-    return {aten for name in formulas for aten in KERNELS[name].aten}
-
-
-def assert_formula_mode_is_pure(op_name: str, formulas) -> None:
-    """No table kernel of the family runs in formula mode, forward, backward or double backward,
-    on any registry sample in any dtype."""
-    (op,) = [op for op in OPS if op.name == op_name]
-    forbidden = table_ops(formulas)
-    with torchlayers.use_kernels(False):
-        for dtype in op.dtypes:
-            for sample in op.sample_inputs("cpu", dtype, True):
-                ran = ops_of_forward_and_backward(op, sample, create_graph=dtype == torch.float64)
-                assert not forbidden & set(ran), (sample, forbidden & set(ran))
-
-
-def assert_every_kernel_is_exercised(op_name: str, formulas) -> None:
-    """Each table entry of the family stands in for its formula on some registry sample."""
-    (op,) = [op for op in OPS if op.name == op_name]
-    ran = collections.Counter()
-    with torchlayers.use_kernels(True):
-        for dtype in op.dtypes:
-            for sample in op.sample_inputs("cpu", dtype, True):
-                ran.update(ops_of_forward_and_backward(op, sample))
-    for name in formulas:
-        assert set(KERNELS[name].aten) <= set(ran), name
-
-
-@pytest.mark.parametrize("op_name", list(FAMILY))
-def test_formula_mode_runs_no_table_kernel(op_name):
-    assert_formula_mode_is_pure(op_name, FAMILY[op_name])
-
-
-@pytest.mark.parametrize("op_name", list(FAMILY))
-def test_registry_samples_exercise_every_kernel(op_name):
-    assert_every_kernel_is_exercised(op_name, FAMILY[op_name])
-
-
-def test_backward_steps_into_the_formula():
-    """In formula mode a debugger stepping into backward reaches the formula's lines."""
-    x = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
-    y = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
-    formulas = {
-        regression.mse_loss_grad.formula.__code__,
-        regression.binary_cross_entropy_grad.formula.__code__,
-        regression.binary_cross_entropy_target_grad.formula.__code__,
-    }
-    entered = set()
-
-    def trace(frame, event, arg):
-        if event == "call" and frame.f_code in formulas:
-            entered.add(frame.f_code)
-        return None
-
-    with torchlayers.use_kernels(False):
-        losses = F.mse_loss(x, y) + F.binary_cross_entropy(x, y)
-        sys.settrace(trace)
-        try:
-            torch.autograd.grad(losses, (x, y))
-        finally:
-            sys.settrace(None)
-    assert entered == formulas
 
 
 # --- kernels on: torch.nn's bits, saved tensors and allocations ---------------------------
