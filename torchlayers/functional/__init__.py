@@ -248,8 +248,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 # --- losses ---------------------------------------------------------------------------------
 #
 # Each wrapper checks its arguments where torch does (same exception types), applies autocast's
-# rule for losses (float16/bfloat16 computed in float32 on CPU and CUDA) and calls the Functions
-# of torchlayers/autograd/loss.py. cross_entropy = nll_loss(log_softmax(input)), as in torch.
+# rule for losses (float16/bfloat16 computed in float32 on CPU and CUDA) and calls the loss
+# Functions of torchlayers.autograd. cross_entropy = nll_loss(log_softmax(input)), as in torch.
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
