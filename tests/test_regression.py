@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as TF
+from torch.autograd import gradcheck, gradgradcheck
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchlayers
@@ -18,6 +19,8 @@ from tests._helpers import grads
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
 MODES = [pytest.param(True, id="kernels"), pytest.param(False, id="formulas")]
+GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batched_forward_grad": True}
+GRADGRADCHECK = {"check_fwd_over_rev": True, "check_batched_grad": True}
 
 
 # --- kernels on: torch.nn's bits, saved tensors and allocations ---------------------------
@@ -225,6 +228,26 @@ def test_mse_broadcasting_and_mixed_dtypes_are_torchs(reduction):
             for a, e in zip(grads(actual, [x, y], grad_output), expected_grads, strict=True):
                 assert a.dtype == e.dtype
                 torch.testing.assert_close(a, e)
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch warns about the broadcast
+def test_mse_weight_over_a_broadcast_target(reduction, kernels):
+    """A target broadcast over the weighted input: each weight scales several positions, and
+    'mean' divides by Σ w over the weight's own elements, as torch's. The values are torch's;
+    the derivatives in x, y and w pass gradcheck and gradgradcheck, forward mode included."""
+    x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    w = (torch.rand(3, dtype=torch.float64) + 0.5).requires_grad_()
+
+    def loss(x, y, w):
+        return F.mse_loss(x, y, reduction=reduction, weight=w)
+
+    with torchlayers.use_kernels(kernels):
+        torch.testing.assert_close(loss(x, y, w), TF.mse_loss(x, y, reduction=reduction, weight=w))
+        assert gradcheck(loss, (x, y, w), **GRADCHECK)
+        assert gradgradcheck(loss, (x, y, w), **GRADGRADCHECK)
 
 
 # --- higher derivatives ---------------------------------------------------------------------

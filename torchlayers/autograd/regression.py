@@ -86,15 +86,19 @@ def mse_loss_grad(
 def mse_loss_weight_grad(
     grad_output: Tensor, input: Tensor, target: Tensor, weight: Tensor, reduction: str
 ) -> Tensor:
-    """g · dℓ/dw, summed to the weight's shape."""
+    """g · dℓ/dw, summed over the positions each weight scales."""
     _, compute = _mse_dtypes(input, target, weight)
-    w = weight.to(compute)
     squared = (input.to(compute) - target.to(compute)).square()  # d/dw w (x - y)² = (x - y)²
+    g = grad_output.to(compute)
+    if reduction == "none":
+        return unbroadcast(squared * g, weight.shape).to(weight.dtype)
+    grad = unbroadcast(squared, weight.shape)
     if reduction == "mean":
-        # d/dwᵢ Σ w (x - y)² / Σ w = ((xᵢ - yᵢ)² - L) / Σ w
-        squared = squared - (w * squared).sum() / w.sum()
-    g = per_position_grad(grad_output.to(compute), reduction, w.sum(), squared.shape)
-    return unbroadcast(squared * g, weight.shape).to(weight.dtype)
+        # d/dwᵢ Σ w (x - y)² / Σ w = (Σ (x - y)² over wᵢ's positions - L) / Σ w
+        w = weight.to(compute)
+        total = w.sum()
+        grad = (grad - (w * squared).sum() / total) / total
+    return (grad * g).to(weight.dtype)
 
 
 class MSELossFunction(Function):
