@@ -40,6 +40,7 @@ NOTATION: dict[str, tuple[str, dict[int, str]]] = {
     "L2RegularizationFunction": ("λΣW²", {}),  # arguments (λ, W₁, W₂, …): every W gets 2λW
 }
 _FIELD = re.compile(r"\{(\w+)\}")
+_SYMBOLS = {"w": "W"}  # how a tensor-valued field reads; by default its own name (x, y, out)
 
 
 def _constant(node) -> object:
@@ -58,8 +59,9 @@ def gate(node) -> str:
     return label.replace("{a}", _format.constant(constant)).replace("{c}", _format.constant(constant))
 
 
-def _local(node, graph, position: int) -> tuple[str, bool]:
-    """The local derivative w.r.t. forward argument ``position``, and whether it is a number."""
+def _local(node, graph, position: int) -> str:
+    """The local derivative w.r.t. forward argument ``position``: numbers for one-element values,
+    symbols for tensors."""
     name = node.function.__name__
     if name == "L2RegularizationFunction":
         template = "2·{a}·{w}"
@@ -70,21 +72,18 @@ def _local(node, graph, position: int) -> tuple[str, bool]:
     values.update(zip(("x", "y"), tensors, strict=False))
     if name == "L2RegularizationFunction":
         values["w"] = tensors[position - 1]
-    fields = _FIELD.findall(template)
-    scalar = all(
-        (isinstance(values.get(f), Tensor) and values[f].numel() == 1)
-        or (not isinstance(values.get(f), Tensor) and values.get(f) is not None)
-        for f in fields
-    )
-    if not scalar:
-        symbols = {"a": "a", "c": "c", "w": "W"}
-        return _FIELD.sub(lambda m: symbols.get(m.group(1), m.group(1)), template), False
 
     def fill(match):
-        value = values[match.group(1)]
-        return _format.describe(value) if isinstance(value, Tensor) else _format.constant(value)
+        value = values.get(match.group(1))
+        if isinstance(value, Tensor):
+            return (
+                _format.describe(value)
+                if value.numel() == 1
+                else _SYMBOLS.get(match.group(1), match.group(1))
+            )
+        return _format.constant(value)
 
-    return _FIELD.sub(fill, template), True
+    return _FIELD.sub(fill, template)
 
 
 def _value(graph, item) -> Tensor:
@@ -130,9 +129,9 @@ def explain(graph) -> str:
                 continue
             target = source if isinstance(source, Tensor) else source[0]
             into = f" → {graph.label(target)}" if len(differentiable) > 1 else ""
-            local, scalar = _local(node, graph, position)
+            local = _local(node, graph, position)
             upstream = _format.describe(node.grad)
-            if scalar and node.grad is not None and node.grad.numel() == 1:
+            if node.grad is not None and node.grad.numel() == 1 and grad.numel() == 1:
                 lines.append(f"{gate(node)}{into}: {local} · {upstream} = {_format.describe(grad)}")
             else:
                 upstream = _format.brief(node.grad)

@@ -33,7 +33,7 @@ def describe(tensor: Tensor | None, width: int = SHOWN_IN_FULL) -> str:
         values = [str(v) for v in flat[:width].tolist()]
     if tensor.numel() <= width:
         return "[" + ", ".join(values) + "]"
-    shape = "(" + ", ".join(str(s) for s in tensor.shape) + ")"
+    shape = str(tuple(tensor.shape))
     dtype = str(tensor.dtype).removeprefix("torch.")
     norm = (
         f" ‖·‖={number(torch.linalg.vector_norm(flat.double()).item())}" if tensor.is_floating_point() else ""
