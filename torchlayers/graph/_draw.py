@@ -19,6 +19,7 @@ from torchlayers.graph import _format
 from torchlayers.graph._explain import gate
 
 VALUE_COLOUR, GRAD_COLOUR = "#1a7f37", "#b42318"
+LAYER_WIDTH, ROW_HEIGHT = 1.7, 0.9  # inches
 _MATPLOTLIB_FORMATS = {".png", ".svg", ".pdf"}
 _DOT_FORMATS = {".dot", ".gv"}
 
@@ -44,24 +45,36 @@ def _edges(graph):
 
 
 def _layout(graph, edges) -> dict:
-    """Positions in inches: networkx's layered layout (``multipartite_layout``), 1.7 per layer,
-    0.9 per row, each layer's rows in recording order (inputs by their first consumer), so the
-    lecture's examples read top to bottom as the slides draw them."""
+    """Positions in inches: networkx's layered layout (``multipartite_layout``), a layer per
+    ``LAYER_WIDTH``, a row per ``ROW_HEIGHT``. Each node sits as late as its consumers allow, so
+    one fed only by inputs (λΣW²) stands just before the node that uses it, and each input just
+    before its first consumer; a layer's rows are in recording order, so the lecture's examples
+    read as the slides draw them."""
     import networkx as nx
 
+    consumers: dict = {}
+    for source, target, _, _ in edges:
+        consumers.setdefault(source, []).append(target)
+    depth: dict = {}  # the longest path from the inputs: how many layers there are
+    for j, node in enumerate(graph.nodes):
+        producers = [
+            ("node", graph.nodes.index(s[0])) for _, s, _, _ in node._sources if isinstance(s, tuple)
+        ]
+        depth[("node", j)] = 1 + max((depth[p] for p in producers), default=0)
+    last = max(depth.values()) + 1
     layer: dict = {}
     order: dict = {}
-    for j, node in enumerate(graph.nodes):
-        depths = [
-            layer[("node", graph.nodes.index(s[0]))] for _, s, _, _ in node._sources if isinstance(s, tuple)
-        ]
-        layer[("node", j)] = 1 + max(depths, default=0)
-        order[("node", j)] = (j, 0)
-    for source, target, _, _ in edges:
-        if source[0] == "input" and source not in layer:
-            layer[source], order[source] = layer[target] - 1, (target[1], source[1] - len(graph.inputs))
-        if target[0] == "output":
-            layer[target], order[target] = layer[source] + 1, order[source]
+    for j in reversed(range(len(graph.nodes))):
+        key = ("node", j)
+        layer[key] = min(layer.get(t, last) for t in consumers[key]) - 1
+        order[key] = (j, 0)
+    for source, targets in consumers.items():
+        if source[0] == "input":
+            layer[source] = min(layer[t] for t in targets) - 1
+            order[source] = (min(t[1] for t in targets), source[1] - len(graph.inputs))
+        for target in targets:
+            if target[0] == "output":
+                layer[target], order[target] = last, order[source]
     digraph = nx.DiGraph()
     for key in sorted(layer, key=order.__getitem__):
         digraph.add_node(key, layer=layer[key])
@@ -72,7 +85,10 @@ def _layout(graph, edges) -> dict:
         by_layer.setdefault(layer[key], []).append(key)
     columns = {x: i for i, x in enumerate(sorted({round(float(p[0]), 6) for p in position.values()}))}
     return {
-        key: (1.7 * columns[round(float(position[key][0]), 6)], 0.9 * ((len(keys) - 1) / 2 - rank))
+        key: (
+            LAYER_WIDTH * columns[round(float(position[key][0]), 6)],
+            ROW_HEIGHT * ((len(keys) - 1) / 2 - rank),
+        )
         for keys in by_layer.values()
         for rank, key in enumerate(keys)
     }
@@ -136,7 +152,10 @@ def _figure(graph):
                 zorder=1,
             )
         )
-        middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+        # labels in the gap just before the target: the middle of a short edge, and on a long one
+        # (an input used layers later) clear of the gates it passes
+        share = 1 - min(0.5, LAYER_WIDTH / 2 / max(x1 - x0, 1e-9))
+        middle = (x0 + share * (x1 - x0), y0 + share * (y1 - y0))
         axes.annotate(
             _format.brief(value),
             middle,
