@@ -94,6 +94,16 @@ def explain(graph) -> str:
     """See :meth:`torchlayers.graph.Graph.explain`."""
     if not any(g is not None for node in graph.nodes for g in node.grads):
         raise RuntimeError("no gradients yet: call f.backward() or g.backward() before explain()")
+    gates = [gate(node) for node in graph.nodes]
+    repeated = {label for label in gates if gates.count(label) > 1}
+
+    def name(item) -> str:
+        """An input's label; a node's gate, numbered where several nodes share it (``+ #3``)."""
+        if isinstance(item, Tensor):
+            return graph.label(item)
+        label = gate(item)
+        return f"{label} #{graph.nodes.index(item)}" if label in repeated else label
+
     lines: list[str] = []
     arriving: dict[int, list[tuple[str, Tensor]]] = {}  # id(value's slot) → contributions
 
@@ -113,7 +123,7 @@ def explain(graph) -> str:
         if node.grad is None and not any(g is not None for g in node.grads):
             continue
         for k in range(len(node.outputs)):
-            branch((id(node), k), f"{gate(node)} ({graph.label(node)})")
+            branch((id(node), k), name(node))
         if node.foreign:
             lines.append(
                 f"{graph.label(node)}: a torch op, no torchlayers formula; torch's engine gave "
@@ -128,16 +138,16 @@ def explain(graph) -> str:
             if grad is None:
                 continue
             target = source if isinstance(source, Tensor) else source[0]
-            into = f" → {graph.label(target)}" if len(differentiable) > 1 else ""
+            into = f" → {name(target)}" if len(differentiable) > 1 else ""
             local = _local(node, graph, position)
             upstream = _format.describe(node.grad)
             if node.grad is not None and node.grad.numel() == 1 and grad.numel() == 1:
-                lines.append(f"{gate(node)}{into}: {local} · {upstream} = {_format.describe(grad)}")
+                lines.append(f"{name(node)}{into}: {local} · {upstream} = {_format.describe(grad)}")
             else:
                 upstream = _format.brief(node.grad)
-                lines.append(f"{gate(node)}{into}: {local}, with g = {upstream}: {_format.describe(grad)}")
+                lines.append(f"{name(node)}{into}: {local}, with g = {upstream}: {_format.describe(grad)}")
             receive(
-                id(source) if isinstance(source, Tensor) else (id(source[0]), source[1]), gate(node), grad
+                id(source) if isinstance(source, Tensor) else (id(source[0]), source[1]), name(node), grad
             )
     for tensor in graph.inputs:
         branch(id(tensor), graph.label(tensor))
