@@ -284,3 +284,55 @@ def test_large_values_are_summarised():
     g.backward()
     explanation = g.explain()
     assert "(16, 4096) float64 ‖·‖=" in explanation and len(explanation) < 2000
+
+
+def test_any_function_through_the_dispatcher_is_a_node():
+    """Not only torchlayers' own: a Function with two outputs, one non-differentiable, and a ctx attribute."""
+    from torch.autograd import Function
+
+    class ScaledSquareFunction(Function):
+        @staticmethod
+        def forward(input, scale):
+            return scale * input * input, (input > 0).sum()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            input, scale = inputs
+            ctx.scale = scale
+            ctx.mark_non_differentiable(output[1])
+            ctx.set_materialize_grads(False)
+            ctx.save_for_backward(input)
+
+        @staticmethod
+        def backward(ctx, grad_output, _grad_count):
+            (input,) = ctx.saved_tensors
+            return 2 * ctx.scale * input * grad_output, None  # d(a x²)/dx = 2 a x
+
+    apply = _function.dispatcher(ScaledSquareFunction)
+    x = _leaf(None, 5)
+    g, f = record(lambda: F.mse_loss(apply(F.exp(x), 3.0)[0], torch.zeros(5, dtype=torch.float64)), x=x)
+    assert [n.name for n in g.nodes] == ["exp", "scaled_square", "mse_loss"]
+    assert g.nodes[1].attributes["scale"] == 3.0 and g.nodes[1].constants == {1: 3.0}
+    assert_engines_agree(g, f)
+
+
+def test_an_mlp_model():
+    from torchlayers.models import MLP
+
+    model = MLP(12, [16, 16], 4, activation="tanh").double()
+    x, y = torch.randn(8, 12, dtype=torch.float64), torch.randint(0, 4, (8,))
+    g, f = record(lambda: tnn.CrossEntropyLoss()(model(x), y), net=model)
+    assert all(not n.foreign for n in g.nodes)
+    assert_engines_agree(g, f)
+
+
+def test_an_input_computed_before_recording_hands_its_gradient_to_torch():
+    w = _leaf(None, 3)
+    doubled = w * 2  # torch's history, outside the graph
+    g, f = record(lambda: F.mse_loss(F.sigmoid(doubled), torch.zeros(3, dtype=torch.float64)))
+    assert g.inputs[0] is doubled
+    g.backward()
+    ours = w.grad.clone()
+    w.grad = None
+    f.backward()
+    torch.testing.assert_close(ours, w.grad)

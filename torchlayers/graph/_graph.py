@@ -359,10 +359,19 @@ class Graph:
                     else:
                         key = id(source)
                         leaf_grads[key] = grad if key not in leaf_grads else leaf_grads[key] + grad
+            computed_before, their_grads = [], []
             for tensor in self.inputs:
                 grad = leaf_grads.get(id(tensor))
-                if grad is not None and tensor.requires_grad and tensor.is_leaf:
+                if grad is None or not tensor.requires_grad:
+                    continue
+                if tensor.is_leaf:
                     tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
+                else:  # computed before record(): the rest of its history is torch's to run
+                    computed_before.append(tensor)
+                    their_grads.append(grad)
+        if computed_before:
+            # retained, as the graph's own nodes are: f.backward() may still follow
+            torch.autograd.backward(computed_before, their_grads, retain_graph=True)
 
     def zero_grad(self) -> None:
         """Forgets the nodes' gradients and sets the inputs' ``.grad`` to ``None``."""
