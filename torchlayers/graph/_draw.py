@@ -1,5 +1,6 @@
 """Drawing a recorded graph as the slides do: gates left to right, each edge labelled with the
-value it carries (above, green) and that value's gradient (below, red).
+value it carries (above, green) and that value's gradient (below, red); a value that feeds several
+nodes is labelled on one of its edges (in DOT, on every edge: Graphviz places the labels).
 
 networkx lays the graph out in layers (``multipartite_layout``: a node's layer is one past its
 deepest input, an input sits just before its first consumer) and matplotlib draws it, so PNG,
@@ -20,6 +21,7 @@ from torchlayers.graph._explain import gate
 
 VALUE_COLOUR, GRAD_COLOUR = "#1a7f37", "#b42318"
 LAYER_WIDTH, ROW_HEIGHT = 1.7, 0.9  # inches
+BOW = 0.25  # how far an edge that skips layers curves, per unit of its length
 _MATPLOTLIB_FORMATS = {".png", ".svg", ".pdf"}
 _DOT_FORMATS = {".dot", ".gv"}
 
@@ -94,6 +96,19 @@ def _layout(graph, edges) -> dict:
     }
 
 
+def _curve(start, end) -> tuple[float, tuple[float, float]]:
+    """An edge's bend and the middle of its curve, where its labels stand.
+
+    An edge that skips layers bows upwards, clear of the gates it passes: matplotlib's arc3 is a
+    quadratic Bézier whose control point is the chord's middle moved by rad · (dy, -dx), so the
+    curve's middle is halfway there. Axes units are inches in x and y alike, so this is the
+    offset drawn.
+    """
+    (x0, y0), (x1, y1) = start, end
+    rad = -BOW if x1 - x0 > 1.5 * LAYER_WIDTH else 0.0
+    return rad, ((x0 + x1) / 2 + rad * (y1 - y0) / 2, (y0 + y1) / 2 - rad * (x1 - x0) / 2)
+
+
 def _figure(graph):
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
@@ -102,10 +117,12 @@ def _figure(graph):
     position = _layout(graph, edges)
     xs = [p[0] for p in position.values()]
     ys = [p[1] for p in position.values()]
-    figure = Figure(figsize=(max(xs) - min(xs) + 1.4, max(ys) - min(ys) + 1.0))
+    curves = {(s, t): _curve(position[s], position[t]) for s, t, _, _ in edges}
+    top = max([*ys, *(middle[1] for _, middle in curves.values())])  # a bowed edge may rise above the top row
+    figure = Figure(figsize=(max(xs) - min(xs) + 1.4, top - min(ys) + 1.0))
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-    axes.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    axes.set_ylim(min(ys) - 0.5, top + 0.5)
     axes.set_axis_off()
     for (kind, index), (x, y) in position.items():
         if kind == "input":
@@ -137,12 +154,20 @@ def _figure(graph):
                 gid=f"node-{index}",
                 zorder=3,
             )
+    # a value feeding several nodes is labelled once, on its shortest edge: its other edges carry
+    # the same value and the same (summed) gradient, and their labels would only crowd the picture
+    labelled = {}
+    for source, target, _, _ in sorted(
+        edges, key=lambda e: position[e[1]][0] - position[e[0]][0], reverse=True
+    ):
+        labelled[source] = target
     for source, target, value, grad in edges:
-        (x0, y0), (x1, y1) = position[source], position[target]
+        rad, middle = curves[source, target]
         axes.add_patch(
             FancyArrowPatch(
-                (x0, y0),
-                (x1, y1),
+                position[source],
+                position[target],
+                connectionstyle=f"arc3,rad={rad}",
                 arrowstyle="-|>",
                 mutation_scale=12,
                 shrinkA=12 if source[0] == "input" else 20,
@@ -152,10 +177,8 @@ def _figure(graph):
                 zorder=1,
             )
         )
-        # labels in the gap just before the target: the middle of a short edge, and on a long one
-        # (an input used layers later) clear of the gates it passes
-        share = 1 - min(0.5, LAYER_WIDTH / 2 / max(x1 - x0, 1e-9))
-        middle = (x0 + share * (x1 - x0), y0 + share * (y1 - y0))
+        if labelled[source] != target:
+            continue
         axes.annotate(
             _format.brief(value),
             middle,

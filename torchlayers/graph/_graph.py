@@ -66,7 +66,9 @@ class Node:
         self.outputs = tuple(o.detach().clone() if isinstance(o, Tensor) else o for o in outputs)
         self.grads: list[Tensor | None] = [None] * len(outputs)
         self._differentiable = tuple(isinstance(o, Tensor) and o.requires_grad for o in outputs)
-        self._grad_fn = next((o.grad_fn for o in outputs if isinstance(o, Tensor) and o.grad_fn), None)
+        self._grad_fn = next(
+            (o.grad_fn for o in outputs if isinstance(o, Tensor) and o.grad_fn is not None), None
+        )
         self.saved: tuple = ()
         self.attributes: dict = {}
         self._saved_versions: tuple = ()
@@ -421,7 +423,8 @@ def record(**names: Tensor | Module) -> Iterator[Graph]:
 
     Torch ops called in the block are recorded too, as ``foreign`` nodes named after the op
     (``torch.sum``). Eager mode only: inside ``torch.compile`` or ``torch.func`` transforms
-    nothing is recorded. Recording copies every output (so an in-place call later cannot change
+    nothing is recorded. One recording at a time in the process (calls from other threads are
+    recorded too). Recording copies every output (so an in-place call later cannot change
     a value already shown): record a batch, not an epoch.
 
     Args:
