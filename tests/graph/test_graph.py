@@ -8,6 +8,7 @@ import torch
 import torchlayers.functional as F
 import torchlayers.graph as graph
 import torchlayers.nn as tnn
+from tests.opinfo import OPS
 from torchlayers.autograd import _function
 
 
@@ -336,3 +337,23 @@ def test_an_input_computed_before_recording_hands_its_gradient_to_torch():
     w.grad = None
     f.backward()
     torch.testing.assert_close(ours, w.grad)
+
+
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in OPS])
+def test_every_op_in_the_registry(op):
+    """Each op's samples, any shape (empty and 0-d included), recorded as one node: g.backward()
+    with a random upstream gradient equals torch's engine."""
+    for sample in op.sample_inputs(torch.device("cpu"), torch.float64, True):
+        with graph.record() as g:
+            out = op.op(*sample.args, **sample.kwargs)
+        assert not any(n.foreign for n in g.nodes), [n.name for n in g.nodes]
+        assert g.nodes and g.nodes[-1].value.shape == out.shape
+        if not out.requires_grad:
+            continue
+        gradient = torch.randn_like(out)
+        g.zero_grad()  # samples may share tensors
+        g.backward(gradient=gradient)
+        ours = _grads(g)
+        g.zero_grad()
+        out.backward(gradient)
+        torch.testing.assert_close(_grads(g), ours, rtol=1e-12, atol=1e-14)
