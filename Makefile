@@ -10,7 +10,7 @@ ARGS   ?=
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[train,dev]"
+	$(PY) -m pip install --quiet -e ".[train,graph,dev]"
 	touch $@
 
 test: $(VENV)/.installed  ## ruff, then the whole suite twice: kernels on (the default), then the formulas alone

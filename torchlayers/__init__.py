@@ -5,8 +5,8 @@ Every derivative is a formula in plain torch ops; ATen's fused kernels stand in 
 formulas while :func:`use_kernels` is on (the default; see :mod:`torchlayers.autograd.kernels`).
 """
 
-from torchlayers import autograd, functional, nn
+from torchlayers import autograd, functional, graph, nn
 from torchlayers.autograd.kernels import kernels_enabled, use_kernels
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "autograd", "functional", "kernels_enabled", "nn", "use_kernels"]
+__all__ = ["__version__", "autograd", "functional", "graph", "kernels_enabled", "nn", "use_kernels"]

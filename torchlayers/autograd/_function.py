@@ -36,6 +36,10 @@ _NOT_COPIED = ("jvp", "__dict__", "__weakref__")
 _REPLACED_BY_CTX_FORWARD = ("forward", "setup_context", "generate_vmap_rule", "__dict__", "__weakref__")
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
+# The torchlayers.graph recording in progress (set by graph.record()), else None. Reading it is
+# the one cost every eager call pays for recording: a global load and an identity test.
+recording = None
+
 
 class _PositionalBinding(inspect.BoundArguments):
     """A binding of every parameter by position: ``args`` is the call's tuple and there are no
@@ -109,7 +113,8 @@ def with_ctx_forward(cls: type[Function]) -> type[Function]:
 
 def dispatcher(cls: type[Function]) -> Callable:
     """``cls.apply``, routed to :func:`without_jvp`'s twin while Dynamo traces, to ``cls``
-    itself under ``torch.func`` transforms, and to :func:`with_ctx_forward`'s twin otherwise.
+    itself under ``torch.func`` transforms, and to :func:`with_ctx_forward`'s twin otherwise
+    (through the active ``torchlayers.graph`` recording, if any, which makes the call a node).
 
     (A closure, because Dynamo can neither read extra attributes of a Function class nor
     hash one as a dict key.)
@@ -125,6 +130,8 @@ def dispatcher(cls: type[Function]) -> Callable:
             return compiled_apply(*args)
         if transforms_active():
             return transform_apply(*args)
+        if recording is not None:
+            return recording.record(cls, eager_apply, args)
         return eager_apply(*args)
 
     apply.__name__ = apply.__qualname__ = f"{cls.__name__}.apply"

@@ -87,8 +87,8 @@ class KNNClassifier:
         p: 1 for the L1 (Manhattan) distance, 2 for the L2 (Euclidean) distance. Default: 1
         batch_size: test rows per distance computation. Default: 256
 
-    Attributes (after ``fit``):
-        classes_: the sorted distinct training labels
+    Attributes:
+        classes_: the sorted distinct training labels (set by ``fit``, as the two below)
         n_features_in_: number of features seen in ``fit``
         n_samples_fit_: number of training samples
 
