@@ -355,8 +355,13 @@ def _rounded_from_float64(reference, sample, outputs, actual_grads) -> None:
 
 
 def _first_line(error: BaseException) -> str:
+    """The exception's type and first line, and assert_close's greatest absolute difference."""
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
+    line = f"{type(error).__name__}: {text[0] if text else ''}"
+    greatest = [t.strip() for t in text if t.strip().startswith("Greatest absolute difference")]
+    if greatest:
+        line += f" ({greatest[0].replace('Greatest absolute difference', 'greatest |Δ|')})"
+    return line[:240]
 
 
 def _message(error: BaseException, lines: int = 6) -> str:
@@ -474,7 +479,8 @@ def check_gradgradcheck(t: _Target) -> str:
             with contextlib.suppress(Exception):
                 details += _backward_jacobians(fn, inputs)
             raise _CheckFailedError(f"{_first_line(error)} (sample {index})", "\n".join(details)) from error
-    return f"{len(samples)} samples, float64, {'reverse and forward' if forward else 'reverse'} over reverse"
+    modes = "reverse and forward" if forward else "reverse"
+    return f"{_count(len(samples), 'sample')}, float64, {modes} over reverse"
 
 
 def _backward_jacobians(fn, inputs) -> list[str]:
@@ -531,7 +537,7 @@ def check_vmap(t: _Target) -> str:
                 f"vmap differs on sample {index}: {_first_line(error)}", _message(error)
             ) from error
     against = "the reference's vmap and a loop" if t.reference is not None else "a loop"
-    return f"max |Δ| {worst:.1e} against {against} ({len(samples)} samples, batch of 3)"
+    return f"max |Δ| {worst:.1e} against {against} ({_count(len(samples), 'sample')}, batch of 3)"
 
 
 def _check_jacobian(t: _Target, transform) -> str:
@@ -562,7 +568,7 @@ def _check_jacobian(t: _Target, transform) -> str:
         flat_a, flat_e = torch.utils._pytree.tree_leaves(actual), torch.utils._pytree.tree_leaves(expected)
         worst = max([worst, *(_max_diff(a, e) for a, e in zip(flat_a, flat_e, strict=True))])
     against = "the reference's jacrev" if t.reference is not None else "central differences"
-    return f"max |Δ| {worst:.1e} against {against} ({len(samples)} samples)"
+    return f"max |Δ| {worst:.1e} against {against} ({_count(len(samples), 'sample')})"
 
 
 def _as_matrix(jacobian, inputs) -> torch.Tensor:
@@ -742,7 +748,7 @@ def _check_parity(t: _Target, dtype: torch.dtype) -> str:
             continue
         worst_out = max(worst_out, _max_diff(outputs, expected))
         worst_grad = max(worst_grad, _max_grad_diff(actual_grads, expected_grads))
-    figure = f"max |Δ| output {worst_out:.1e}, gradients {worst_grad:.1e} ({len(samples)} samples)"
+    figure = f"max |Δ| output {worst_out:.1e}, gradients {worst_grad:.1e} ({_count(len(samples), 'sample')})"
     if via_float64:
         figure += f"; {via_float64} against the float64 result rounded, where the reference rounds in between"
     return figure
@@ -981,8 +987,8 @@ def check_saved_bytes(t: _Target) -> str:
             if mine > reference:
                 worse.append(f"  {_label(sample, index)}: {mine} B saved, reference {reference} B")
     if t.reference is None:
-        return f"{ours} B saved for backward over {len(samples)} samples (no reference to compare)"
-    figure = f"{ours} B saved for backward, reference {theirs} B ({len(samples)} samples, float64)"
+        return f"{ours} B saved for backward over {_count(len(samples), 'sample')} (no reference to compare)"
+    figure = f"{ours} B saved for backward, reference {theirs} B ({_count(len(samples), 'sample')}, float64)"
     if worse:
         raise _CostWarningError(
             f"{figure}: more than the reference on {len(worse)} samples", "\n".join(worse[:5])
