@@ -357,7 +357,7 @@ def _rounded_from_float64(reference, sample, outputs, actual_grads) -> None:
 def _first_line(error: BaseException) -> str:
     """The exception's type and first line, and assert_close's greatest absolute difference."""
     text = str(error).strip().splitlines()
-    line = f"{type(error).__name__}: {text[0] if text else ''}"
+    line = f"{type(error).__name__}: {text[0].rstrip(',') if text else ''}"
     greatest = [t.strip() for t in text if t.strip().startswith("Greatest absolute difference")]
     if greatest:
         line += f" ({greatest[0].replace('Greatest absolute difference', 'greatest |Δ|')})"
@@ -1119,7 +1119,8 @@ def audit(
 
     A Function that defines ``jvp`` is compiled through its jvp-free twin (see
     :func:`~torchlayers.testing.compilable`), since Dynamo refuses custom ``jvp``\ s; the report
-    says so. ``torch.compile`` checks reset Dynamo's caches.
+    says so. ``torch.compile`` checks reset Dynamo's caches. Checks run under a fixed seed (the
+    caller's random state is restored afterwards), so a report is reproducible.
 
     Example::
 
