@@ -999,6 +999,9 @@ def check_saved_bytes(t: _Target) -> str:
 def check_formula_vs_kernel(t: _Target) -> str:
     if not t.torchlayers_op:
         raise _SkipCheck("not a torchlayers op (no kernel table)")
+    variants = [t.call]
+    if t.inplace_call is not None:  # the in-place form, on a non-leaf copy
+        variants.append(lambda input, *rest, **kwargs: t.inplace_call(input * 1, *rest, **kwargs))
     worst, count = 0.0, 0
     for dtype in _KERNEL_TOLERANCE:
         if dtype not in t.dtypes:
@@ -1006,24 +1009,25 @@ def check_formula_vs_kernel(t: _Target) -> str:
         for index, sample in enumerate(t.samples(dtype)):
             if not all(x.numel() for x in sample.tensors()):
                 continue
-            with torchlayers.use_kernels(True):
-                kernel_out, kernel_grads = _run(t.call, sample)
-            with torchlayers.use_kernels(False):
-                formula_out, formula_grads = _run(t.call, sample)
-            try:
-                _assert_same_outputs(kernel_out, formula_out, **_KERNEL_TOLERANCE[dtype])
-                _assert_same_grads(kernel_grads, formula_grads, **_KERNEL_TOLERANCE[dtype])
-            except AssertionError as error:
-                raise _CheckFailedError(
-                    f"kernels on and off differ ({_DTYPE_NAMES[dtype]}, sample {index}): "
-                    f"{_first_line(error)}",
-                    _message(error),
-                ) from error
-            worst = max(
-                worst, _max_diff(kernel_out, formula_out), _max_grad_diff(kernel_grads, formula_grads)
-            )
-            count += 1
-    return f"kernels on = off: max |Δ| {worst:.1e} ({count} samples over dtypes)"
+            for variant in variants:
+                with torchlayers.use_kernels(True):
+                    kernel_out, kernel_grads = _run(variant, sample)
+                with torchlayers.use_kernels(False):
+                    formula_out, formula_grads = _run(variant, sample)
+                try:
+                    _assert_same_outputs(kernel_out, formula_out, **_KERNEL_TOLERANCE[dtype])
+                    _assert_same_grads(kernel_grads, formula_grads, **_KERNEL_TOLERANCE[dtype])
+                except AssertionError as error:
+                    form = "" if variant is t.call else ", in place"
+                    where = f"{_DTYPE_NAMES[dtype]}, sample {index}{form}"
+                    raise _CheckFailedError(
+                        f"kernels on and off differ ({where}): {_first_line(error)}", _message(error)
+                    ) from error
+                worst = max(
+                    worst, _max_diff(kernel_out, formula_out), _max_grad_diff(kernel_grads, formula_grads)
+                )
+                count += 1
+    return f"kernels on = off: max |Δ| {worst:.1e} ({_count(count, 'run')} over dtypes)"
 
 
 _CHECK_FUNCTIONS: dict[str, Callable[[_Target], str]] = {
