@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
+from torchlayers.testing import saved_tensor_bytes  # noqa: F401  (re-exported: benchmarks and tests use it here)
+
 # A candidate is a factory called once per round, outside the timed block, that returns the
 # zero-argument callable to time (so a backward-only candidate can build its graph there).
 Candidate = Callable[[], Callable[[], object]]
@@ -142,25 +144,6 @@ def compare(
         rounds=rounds,
         number=number,
     )
-
-
-def saved_tensor_bytes(fn: Callable[[], object]) -> int:
-    """Bytes of the tensors autograd saves for backward while ``fn`` runs, one count per storage.
-
-    Views of one storage (a weight and its transpose, an output saved by two nodes) are
-    counted once, at the storage's full size: that is the memory the graph keeps alive.
-    """
-    storages: dict[tuple, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        storages[(tensor.device, storage.data_ptr())] = storage.nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        result = fn()
-    del result  # the graph dies here; only the byte counts are kept
-    return sum(storages.values())
 
 
 def cuda_peak_bytes(fn: Callable[[], object], device: torch.device) -> int:

@@ -87,8 +87,11 @@ def bind_positionally(cls: type[Function]) -> type[Function]:
 
 
 def without_jvp(cls: type[Function]) -> type[Function]:
-    """The same Function without its ``jvp``: what Dynamo can trace."""
-    body = {key: value for key, value in vars(cls).items() if key not in _NOT_COPIED}
+    """The same Function without its ``jvp``: what Dynamo can trace. (What ``cls`` inherits
+    from Function subclasses between it and ``Function`` is copied too.)"""
+    body = {}
+    for klass in reversed(cls.__mro__[: cls.__mro__.index(Function)]):
+        body.update((key, value) for key, value in vars(klass).items() if key not in _NOT_COPIED)
     body["__qualname__"] = f"{cls.__qualname__}ForCompile"
     return type(f"{cls.__name__}ForCompile", (Function,), body)
 
@@ -135,6 +138,27 @@ def dispatcher(cls: type[Function]) -> Callable:
         return eager_apply(*args)
 
     apply.__name__ = apply.__qualname__ = f"{cls.__name__}.apply"
+    return apply
+
+
+def compilable(cls: type[Function]) -> Callable:
+    """``cls.apply``, routed to :func:`without_jvp`'s twin while Dynamo traces: how a Function
+    that defines ``jvp`` goes through ``torch.compile`` (forward-mode AD stays with ``cls``
+    outside compilation). :func:`dispatcher` is this plus torchlayers' eager fast path.
+
+    Any Function qualifies, ``forward(ctx, ...)`` style included; a compiled graph is never
+    differentiated in forward mode, so dropping ``jvp`` there loses nothing.
+    """
+    compiled_apply = without_jvp(cls).apply if cls.jvp is not Function.jvp else cls.apply
+    eager_apply = cls.apply
+
+    def apply(*args, **kwargs):
+        if torch.compiler.is_compiling():
+            return compiled_apply(*args, **kwargs)
+        return eager_apply(*args, **kwargs)
+
+    apply.__name__ = apply.__qualname__ = f"{cls.__name__}.apply"
+    apply.__wrapped__ = cls
     return apply
 
 
