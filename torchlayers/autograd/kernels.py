@@ -313,7 +313,7 @@ def _multi_margin_loss_grad(grad_output, input, target, p, margin, weight, reduc
     return _aten.multi_margin_loss_backward.default(grad_output, input, target, p, margin, weight, enum)
 
 
-# --- softmax and log-softmax ------------------------------------------------------------------
+# --- softmax and log-softmax -----------------------------------------------------------------
 
 
 @_kernel("softmax_forward", _aten._softmax.default)
@@ -336,7 +336,7 @@ def _log_softmax_grad(grad_output, output, dim):
     return _aten._log_softmax_backward_data.default(grad_output, output, dim, output.dtype)
 
 
-# --- NLL (and so cross entropy) -------------------------------------------------------------
+# --- NLL (and so cross entropy) --------------------------------------------------------------
 
 
 def _nll_kernel_views(log_probs, target):
