@@ -377,7 +377,7 @@ def _smoothing_grad(grad, log_probs, target, weight, reduction, ignore_index, to
     g = g.expand(target.shape).masked_fill(target == ignore_index, 0).unsqueeze(class_dim)
     if weight is not None:
         g = g * weight.reshape((-1,) + (1,) * (log_probs.dim() - class_dim - 1))
-    return (-g).expand(log_probs.shape)
+    return g.neg_().expand(log_probs.shape)  # g is fresh here: no allocation more than torch's
 
 
 @_kernel(
