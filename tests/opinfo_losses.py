@@ -133,7 +133,7 @@ def _cross_entropy_args(args, kwargs):
 
 def _cross_entropy_probability_args(args, kwargs):
     input, target = args
-    log_probs = F.log_softmax(input, A.loss.class_dim_of(input))
+    log_probs = F.log_softmax(input, A.class_dim_of(input))
     smoothing = kwargs.get("label_smoothing", 0.0)
     return (log_probs, target, kwargs.get("weight"), smoothing, kwargs.get("reduction", "mean"))
 

@@ -20,6 +20,7 @@ from tests._helpers import (
     skip_if_listed,
 )
 from tests.opinfo import OPS
+from tests.test_regression import backward_allocations
 
 INPLACE_OPS = [op for op in OPS if op.supports_inplace]
 
@@ -227,3 +228,17 @@ def test_function_classes_are_exported():
     """Every Function in the registry is importable from torchlayers.autograd."""
     for op in OPS:
         assert getattr(A, op.function.__name__) is op.function
+
+
+def test_maxout_backward_allocates_no_more_than_torch_nn():
+    """Maxout's winning piece (not differentiable) gets no zeros materialised for its gradient,
+    and the gradient is scattered into one fresh tensor: no more allocations than torch.nn's."""
+    tensors = [torch.randn(shape, requires_grad=True) for shape in [(6, 4), (10, 4), (10,)]]
+
+    def ours(x, w, b):
+        return F.maxout(x, w, b, pieces=2)
+
+    def theirs(x, w, b):
+        return TF.linear(x, w, b).unflatten(-1, (2, -1)).max(-2).values
+
+    assert backward_allocations(ours, *tensors) <= backward_allocations(theirs, *tensors)

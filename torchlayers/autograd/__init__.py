@@ -18,29 +18,38 @@ from torchlayers.autograd.graph import (
 )
 from torchlayers.autograd.hinge import MultiMarginLossFunction
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
-from torchlayers.autograd.loss import *  # noqa: F403  (losses, issue 3)
-from torchlayers.autograd.loss import __all__ as _loss_all
+from torchlayers.autograd.nll import (
+    CrossEntropyFunction,
+    NLLLossFunction,
+    SoftTargetNLLLossFunction,
+    class_dim_of,  # noqa: F401  (for the functional's argument checks)
+)
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
+from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
 
 __all__ = [
     "AddConstantFunction",
     "AddFunction",
     "BCELossFunction",
+    "CrossEntropyFunction",
     "ELUFunction",
     "ExpFunction",
     "L2RegularizationFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "LogSoftmaxFunction",
     "MSELossFunction",
     "MaxoutFunction",
     "MulConstantFunction",
     "MulFunction",
     "MultiMarginLossFunction",
+    "NLLLossFunction",
     "PReLUFunction",
     "ReLUFunction",
     "ReciprocalFunction",
     "SigmoidFunction",
+    "SoftTargetNLLLossFunction",
+    "SoftmaxFunction",
     "TanhFunction",
-    *_loss_all,
 ]

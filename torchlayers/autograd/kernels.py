@@ -311,3 +311,91 @@ def _multi_margin_loss_forward(input, target, p, margin, weight, reduction):
 def _multi_margin_loss_grad(grad_output, input, target, p, margin, weight, reduction):
     enum = REDUCTION_ENUM[reduction]
     return _aten.multi_margin_loss_backward.default(grad_output, input, target, p, margin, weight, enum)
+
+
+# --- softmax and log-softmax -----------------------------------------------------------------
+
+
+@_kernel("softmax_forward", _aten._softmax.default)
+def _softmax_forward(input, dim):
+    return _aten._softmax.default(input, dim, False)
+
+
+@_kernel("log_softmax_forward", _aten._log_softmax.default)
+def _log_softmax_forward(input, dim):
+    return _aten._log_softmax.default(input, dim, False)
+
+
+@_kernel("softmax_grad", _aten._softmax_backward_data.default)
+def _softmax_grad(grad_output, output, dim):
+    return _aten._softmax_backward_data.default(grad_output, output, dim, output.dtype)
+
+
+@_kernel("log_softmax_grad", _aten._log_softmax_backward_data.default)
+def _log_softmax_grad(grad_output, output, dim):
+    return _aten._log_softmax_backward_data.default(grad_output, output, dim, output.dtype)
+
+
+# --- NLL (and so cross entropy) --------------------------------------------------------------
+
+
+def _nll_kernel_views(log_probs, target):
+    """ATen's NLL kernels take (C,)/(N, C) with a (N,) target, or (N, C, H, W) with (N, H, W)
+    (``nll_loss2d``): other K-dimensional inputs are viewed as (N, C, 1, d1·d2·...), as
+    ``torch.nn.functional.nll_loss`` does. Returns (log p, target, is 2d)."""
+    if log_probs.dim() <= 2 or log_probs.dim() == 4:
+        return log_probs, target, log_probs.dim() == 4
+    n, c = log_probs.shape[:2]
+    return log_probs.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1), True
+
+
+@_kernel("nll_forward", _aten.nll_loss_forward.default, _aten.nll_loss2d_forward.default)
+def _nll_forward(log_probs, target, weight, reduction, ignore_index):
+    viewed_log_probs, viewed_target, is_2d = _nll_kernel_views(log_probs, target)
+    kernel = _aten.nll_loss2d_forward.default if is_2d else _aten.nll_loss_forward.default
+    enum = REDUCTION_ENUM[reduction]
+    loss, total_weight = kernel(viewed_log_probs, viewed_target, weight, enum, ignore_index)
+    return (loss.view(target.shape) if reduction == "none" else loss), total_weight
+
+
+@_kernel("nll_grad", _aten.nll_loss_backward.default, _aten.nll_loss2d_backward.default)
+def _nll_grad(grad, log_probs, target, weight, reduction, ignore_index, total_weight):
+    viewed_log_probs, viewed_target, is_2d = _nll_kernel_views(log_probs, target)
+    if reduction == "none":
+        grad = grad.reshape(viewed_target.shape)
+    kernel = _aten.nll_loss2d_backward.default if is_2d else _aten.nll_loss_backward.default
+    enum = REDUCTION_ENUM[reduction]
+    grad_log_probs = kernel(grad, viewed_log_probs, viewed_target, weight, enum, ignore_index, total_weight)
+    return grad_log_probs if viewed_log_probs is log_probs else grad_log_probs.view(log_probs.shape)
+
+
+def _smoothing_grad(grad, log_probs, target, weight, reduction, ignore_index, total_weight):
+    """g · d/d log p_c of the label-smoothing term Σ_c -w_c log p_c: -w_c g / Z at every position
+    that counts (0 where ignored), in torch.nn's ops, for its order of rounding."""
+    class_dim = 0 if log_probs.dim() == 1 else 1
+    g = grad / total_weight if reduction == "mean" else grad
+    g = g.expand(target.shape).masked_fill(target == ignore_index, 0).unsqueeze(class_dim)
+    if weight is not None:
+        g = g * weight.reshape((-1,) + (1,) * (log_probs.dim() - class_dim - 1))
+    return g.neg_().expand(log_probs.shape)  # g is fresh here: no allocation more than torch's
+
+
+@_kernel(
+    "cross_entropy_grad",
+    _aten.nll_loss_backward.default,
+    _aten.nll_loss2d_backward.default,
+    _aten._log_softmax_backward_data.default,
+)
+def _cross_entropy_grad(
+    grad, log_probs, target, weight, reduction, ignore_index, total_weight, label_smoothing
+):
+    """torch.nn's composition: NLL's backward (plus the smoothing term's), then log-softmax's."""
+    arguments = (log_probs, target, weight, reduction, ignore_index, total_weight)
+    if label_smoothing > 0:
+        n_classes = log_probs.shape[0 if log_probs.dim() == 1 else 1]
+        grad_log_probs = _nll_grad(grad * (1 - label_smoothing), *arguments) + _smoothing_grad(
+            grad * (label_smoothing / n_classes), *arguments
+        )
+    else:
+        grad_log_probs = _nll_grad(grad, *arguments)
+    return _log_softmax_grad(grad_log_probs, log_probs, 0 if log_probs.dim() == 1 else 1)

@@ -15,36 +15,35 @@ from torchlayers.autograd import (
     AddConstantFunction,
     AddFunction,
     BCELossFunction,
+    CrossEntropyFunction,
     ELUFunction,
     ExpFunction,
     L2RegularizationFunction,
     LeakyReLUFunction,
     LinearFunction,
+    LogSoftmaxFunction,
     MaxoutFunction,
     MSELossFunction,
     MulConstantFunction,
     MulFunction,
     MultiMarginLossFunction,
+    NLLLossFunction,
     PReLUFunction,
     ReciprocalFunction,
     ReLUFunction,
     SigmoidFunction,
+    SoftmaxFunction,
+    SoftTargetNLLLossFunction,
     TanhFunction,
+    class_dim_of,
 )
 from torchlayers.autograd._function import dispatcher
 from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
-from torchlayers.autograd.loss import (
-    CrossEntropyFunction,
-    LogSoftmaxFunction,
-    NLLLossFunction,
-    SoftmaxFunction,
-    SoftTargetNLLLossFunction,
-    class_dim_of,
-)
 from torchlayers.autograd.regression import binary_cross_entropy_forward
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
+    check_class_range,
     check_class_target,
     check_class_weight,
     check_inplace,
@@ -284,6 +283,7 @@ def nll_loss(
     input, weight = autocast_inputs("nll_loss", input, weight)
     target = check_class_target("nll_loss", input, target)
     check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
+    check_class_range(input, target, ignore_index)
     check_no_weight_grad("nll_loss", weight)
     return _apply_nll_loss(input, target, weight, reduction, ignore_index)[0]
 
@@ -310,6 +310,7 @@ def cross_entropy(
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
     target = check_class_target("cross_entropy", input, target)
     check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
+    check_class_range(input, target, ignore_index)
     check_no_weight_grad("cross_entropy", weight)
     smoothing = max(float(label_smoothing), 0.0)
     return _apply_cross_entropy(input, target, weight, reduction, ignore_index, smoothing)[0]

@@ -10,6 +10,10 @@ import torch
 from torch import Tensor
 from torch.nn import _reduction as _Reduction
 
+from torchlayers.autograd import class_dim_of
+from torchlayers.autograd.kernels import kernel_runs_in_forward
+from torchlayers.autograd.nll import nll_forward
+
 
 def check_tensor(name: str, value, argument: str = "input") -> None:
     if not isinstance(value, Tensor):
@@ -83,8 +87,7 @@ def check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_classe
 
 def check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
     """Shape and dtype checks of a class-index target; returns it as int64. The class range is
-    checked by ATen's NLL kernel that reads the target (IndexError on CPU, a device-side assert
-    on CUDA), as in torch."""
+    checked by :func:`check_class_range`."""
     common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
     if common and target.shape[0] == input.shape[0]:
         return target  # the common (N, C) call, all checks passed
@@ -105,6 +108,23 @@ def check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
             f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
         )
     return target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
+
+
+def check_class_range(input: Tensor, target: Tensor, ignore_index: int) -> None:
+    """0 <= y < C for every target that is not ``ignore_index``, as torch's IndexError (a
+    device-side assert on CUDA). ATen's NLL kernel checks it as it reads the target, so only
+    when the formula runs instead (formula mode, forward-mode AD) is it checked here."""
+    if kernel_runs_in_forward(nll_forward) or not can_inspect_values():
+        return
+    n_classes = input.shape[class_dim_of(input)]
+    valid = ((target >= 0) & (target < n_classes)) | (target == ignore_index)
+
+    def message():
+        if valid.device.type == "cuda":
+            return "Target out of bounds."
+        return f"Target {target[~valid].reshape(-1)[0].item()} is out of bounds."
+
+    check_values(valid, IndexError, message)
 
 
 def softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
