@@ -12,10 +12,10 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import mlp, ops, overhead, report
+from benchmarks import loop, mlp, ops, overhead, report
 from benchmarks.config import Config
 
-PARTS = ("ops", "mlp", "overhead", "e2e")
+PARTS = ("ops", "mlp", "overhead", "e2e", "loop")
 DEFAULT_PARTS = ("ops", "mlp", "overhead")
 E2E_ARGS = (
     "--config train/configs/best.yaml --epochs 4 "
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> dict:
         result["mlp"] = mlp.run(config)
     if "e2e" in parts:
         result["e2e"] = run_e2e(config.device, args.e2e_args, print)
+    if "loop" in parts:
+        # its own environment: an --only loop run is merged into an earlier full run's report
+        result["loop"] = {**loop.run(config), "environment": result["environment"]}
     result["wall_seconds"] = time.perf_counter() - started
     path = report.save(result, args.output_dir)
     print(f"wrote {path} ({result['wall_seconds']:.0f} s)")
