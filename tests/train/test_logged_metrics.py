@@ -1,5 +1,6 @@
 """The figures a run writes to ``metrics.csv`` are those of the batches it trained and validated
-on: recomputed here from the loss module's own inputs and outputs, step by step."""
+on: recomputed here from the loss module's own inputs and outputs, step by step. And the
+progress bar's default redraw rate."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.train.test_cli import _args
+from tests.train.test_cli import REPO, _args
 from train.cli import main
 
 
@@ -50,3 +51,13 @@ def test_metrics_csv_holds_each_epochs_loss_and_accuracy(fake_cifar10, tmp_path)
             assert float(row[f"{split}/acc"]) == pytest.approx(accuracy, rel=1e-6), (split, epoch)
             assert float(row[loss_key]) == pytest.approx(loss, rel=1e-5), (split, epoch)
     assert float(trainer.callback_metrics["train/acc"]) == pytest.approx(float(epochs[2]["train/acc"]))
+
+
+def test_the_progress_bar_redraws_every_tenth_step_and_can_be_turned_off(tmp_path):
+    config = f"--config={REPO / 'train' / 'configs' / 'linear.yaml'}"
+    cli = main([config, f"--trainer.default_root_dir={tmp_path}"], run=False)
+    assert cli.trainer.progress_bar_callback.refresh_rate == 10
+    quiet = main(
+        [config, f"--trainer.default_root_dir={tmp_path}", "--trainer.enable_progress_bar=false"], run=False
+    )
+    assert quiet.trainer.progress_bar_callback is None
