@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mlp-rounds", type=int, help="timed rounds per MLP configuration")
     parser.add_argument("--loop-images", type=int, help="synthetic images of --only loop")
     parser.add_argument("--loop-rounds", type=int, help="timed rounds of --only loop (one epoch each)")
+    parser.add_argument(
+        "--loop-clock",
+        choices=("wall", "cpu"),
+        help="clock of --only loop: wall (default) or this process's CPU time (for a loaded machine)",
+    )
     parser.add_argument("--large-numel", type=int, help="elements of the 'large' elementwise input")
     parser.add_argument("--linear-large", help="ROWS,FEATURES of the 'large' Linear/Maxout input")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's choice)")
@@ -69,6 +74,8 @@ def make_config(args: argparse.Namespace) -> Config:
         config.loop_images = args.loop_images
     if args.loop_rounds:
         config.loop_rounds = args.loop_rounds
+    if args.loop_clock:
+        config.loop_clock = args.loop_clock
     if args.large_numel:
         config.large_numel = args.large_numel
     if args.linear_large:

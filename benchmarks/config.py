@@ -40,6 +40,7 @@ class Config:
     # training files) and interleaved rounds, each one epoch of every loop (about 6 s on a CPU).
     loop_images: int = 50_000
     loop_rounds: int = 21
+    loop_clock: str = "wall"  # or "cpu" (see benchmarks.loop.CLOCKS)
     autocast_dtypes: tuple[torch.dtype, ...] = field(default=(torch.float32, torch.bfloat16))
 
     @classmethod
@@ -90,5 +91,6 @@ class Config:
             "compile": self.compile,
             "loop_images": self.loop_images,
             "loop_rounds": self.loop_rounds,
+            "loop_clock": self.loop_clock,
             "autocast_dtypes": [str(dtype).removeprefix("torch.") for dtype in self.autocast_dtypes],
         }

@@ -50,6 +50,10 @@ CONFIG = "train/configs/linear.yaml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LEAN = "lean loop"
 NAMES = ("CLI loop", "model step", "data path", LEAN)
+# "wall": seconds as they pass; "cpu": this process's CPU time (all its threads), which other
+# processes on a shared machine do not lengthen, for comparisons run under load (1 torch thread,
+# so that idle OpenMP workers' spinning is not counted as work).
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 class SyntheticCIFAR10(CIFAR10DataModule):
@@ -82,7 +86,8 @@ class _EpochGate(pl.Callback):
     marks when each epoch's validation starts and ends (Lightning runs checkpoint callbacks after
     every other callback, so the end mark falls before the checkpoint writes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
         self._go = threading.Semaphore(0)
         self._waiting = threading.Semaphore(0)
         self.error: BaseException | None = None
@@ -90,14 +95,14 @@ class _EpochGate(pl.Callback):
         self.marks: list[dict[str, float]] = []  # per epoch: start, validation_start, validation_end
 
     def _mark(self, name: str) -> None:
-        self.marks[-1][name] = time.perf_counter()
+        self.marks[-1][name] = self.clock()
 
     def on_train_epoch_start(self, trainer, pl_module) -> None:
         if self.marks:
             self._mark("end")
         self._waiting.release()
         self._go.acquire()
-        self.marks.append({"start": time.perf_counter()})
+        self.marks.append({"start": self.clock()})
 
     def on_validation_start(self, trainer, pl_module) -> None:
         if self.marks:  # not the sanity check before the first epoch
@@ -172,8 +177,10 @@ class LeanLoop:
     network, loss, optimiser and schedule, then score ``loaders["val"]``; the four figures (loss
     and accuracy of both splits) are summed on the device and read at the epoch's end."""
 
-    def __init__(self, model: Classifier, loaders: dict, total_steps: int) -> None:
-        self.model, self.loaders = model, loaders
+    def __init__(
+        self, model: Classifier, loaders: dict, total_steps: int, clock: Callable[[], float]
+    ) -> None:
+        self.model, self.loaders, self.clock = model, loaders, clock
         self.optimizer, self.schedule = _optimiser(model, total_steps)
         self.epoch = 0
         for loader in loaders.values():
@@ -200,7 +207,7 @@ class LeanLoop:
                 sums[1] += (scores.argmax(-1) == labels).sum()
             seen += len(labels)
         synchronize(device)
-        validation_start = time.perf_counter()
+        validation_start = self.clock()
         net.eval()
         counted = 0
         with torch.no_grad():
@@ -210,7 +217,7 @@ class LeanLoop:
                 sums[3] += (scores.argmax(-1) == labels).sum()
                 counted += len(labels)
         loss_sum, correct, val_loss_sum, val_correct = sums.tolist()  # the epoch's one host sync
-        self.validation_s.append(time.perf_counter() - validation_start)
+        self.validation_s.append(self.clock() - validation_start)
         self.metrics.append([loss_sum / seen, correct / seen, val_loss_sum / counted, val_correct / counted])
         self.epoch += 1
 
@@ -269,7 +276,8 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
         datamodule.setup("fit")
         steps = len(datamodule.train_dataloader())
         total_steps = epochs * steps
-        gate = _EpochGate()
+        clock = CLOCKS[config.loop_clock]
+        gate = _EpochGate(clock)
         # First, so that it stops the fit before any other callback starts an epoch, and marks the
         # end of validation before the progress bar and checkpoint callbacks do their work.
         cli.trainer.callbacks.insert(0, gate)
@@ -283,7 +291,7 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
             return model
 
         loaders = {"train": datamodule.train_dataloader(), "val": datamodule.val_dataloader()}
-        lean = LeanLoop(copy_of_model(), loaders, total_steps)
+        lean = LeanLoop(copy_of_model(), loaders, total_steps, clock)
         batch = next(iter(datamodule.train_dataloader()))
         epochs_of = {
             "CLI loop": gate.run_epoch,
@@ -299,6 +307,7 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
                 min_block_s=0.0,  # a call is an epoch: one per timed block
                 reference=LEAN,
                 warmup=warmup,
+                clock=clock,
             )
         finally:
             with contextlib.suppress(RuntimeError):  # a failed fit: the error is compare()'s
@@ -316,6 +325,7 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
         "batch_size": batch_size,
         "steps_per_epoch": steps,
         "epochs": epochs,
+        "clock": config.loop_clock,
         "epoch": comparison.as_dict(),
         "per_step_s": per_step,
         "images_per_s": {name: batch_size / value for name, value in per_step.items()},

@@ -468,8 +468,10 @@ def _loop_table(result: dict) -> list[str]:
         f"{loop['images']:,} synthetic uint8 images ({loop['train_images']:,} training, "
         f"{loop['val_images']:,} validation), batch {loop['batch_size']}: {loop['steps_per_epoch']} steps "
         f"per epoch. Every call is one epoch (the CLI's and the lean loop's with their validation pass), "
-        f"per step = per epoch / steps; medians of {epoch['rounds']} interleaved rounds, ratios the "
-        "median (and IQR) of the per-round ratios to the lean loop.",
+        f"per step = per epoch / steps"
+        + ("" if loop.get("clock", "wall") == "wall" else " (CPU time of the process, not wall time)")
+        + f"; medians of {epoch['rounds']} interleaved rounds, ratios the median (and IQR) of the "
+        "per-round ratios to the lean loop.",
         "",
         markdown_table(
             ("loop", "per step", "per epoch", "images / s", "ratio to the lean loop (IQR)"), rows, "lrrrr"
