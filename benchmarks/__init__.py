@@ -5,7 +5,7 @@ Run from the repository root::
 
     python -m benchmarks                       # everything, on CUDA when available
     python -m benchmarks --device cpu          # the CPU run (nice it on a shared machine)
-    python -m benchmarks --only mlp            # ops | mlp | overhead | e2e (repeatable)
+    python -m benchmarks --only mlp            # ops | mlp | overhead | e2e | loop (repeatable)
     python -m benchmarks --quick               # a few repeats of tiny sizes: checks it runs
     python -m benchmarks.report                # rewrite RESULTS.md from results/*.json
 
@@ -15,6 +15,7 @@ thread count and load) and regenerates ``RESULTS.md`` from the latest full run p
 * :mod:`benchmarks.ops` -- every ``torchlayers.nn`` module against its torch.nn twin.
 * :mod:`benchmarks.mlp` -- an MLP training step, eager and compiled, float32 and bfloat16.
 * :mod:`benchmarks.overhead` -- the cost of each layer of the apply path of a small op.
+* :mod:`benchmarks.loop` -- an epoch of linear.yaml: the step, the data path, a lean loop, the CLI.
 * :mod:`benchmarks.floor` -- one minimal Python Function per op: the floor of that design.
 * :mod:`benchmarks.instructions` -- instructions per host-bound MLP step, under callgrind.
 * :mod:`benchmarks.timing` -- interleaved timing and the memory measures all of them use.

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import mlp, ops, overhead, report
+from benchmarks import loop, mlp, ops, overhead, report
 from benchmarks.config import Config
 
-PARTS = ("ops", "mlp", "overhead", "e2e")
+PARTS = ("ops", "mlp", "overhead", "e2e", "loop")
 DEFAULT_PARTS = ("ops", "mlp", "overhead")
 E2E_ARGS = (
     "--config train/configs/best.yaml --epochs 4 "
@@ -39,6 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, help="timed rounds per op comparison")
     parser.add_argument("--mlp-rounds", type=int, help="timed rounds per MLP configuration")
+    parser.add_argument("--loop-images", type=int, help="synthetic images of --only loop")
+    parser.add_argument("--loop-rounds", type=int, help="timed rounds of --only loop (one epoch each)")
+    parser.add_argument(
+        "--loop-clock",
+        choices=("wall", "cpu"),
+        help="clock of --only loop: wall (default) or this process's CPU time (for a loaded machine)",
+    )
     parser.add_argument("--large-numel", type=int, help="elements of the 'large' elementwise input")
     parser.add_argument("--linear-large", help="ROWS,FEATURES of the 'large' Linear/Maxout input")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's choice)")
@@ -63,6 +70,12 @@ def make_config(args: argparse.Namespace) -> Config:
         config.rounds = args.rounds
     if args.mlp_rounds:
         config.mlp_rounds = args.mlp_rounds
+    if args.loop_images:
+        config.loop_images = args.loop_images
+    if args.loop_rounds:
+        config.loop_rounds = args.loop_rounds
+    if args.loop_clock:
+        config.loop_clock = args.loop_clock
     if args.large_numel:
         config.large_numel = args.large_numel
     if args.linear_large:
@@ -115,6 +128,9 @@ def main(argv: list[str] | None = None) -> dict:
         result["mlp"] = mlp.run(config)
     if "e2e" in parts:
         result["e2e"] = run_e2e(config.device, args.e2e_args, print)
+    if "loop" in parts:
+        # its own environment: an --only loop run is merged into an earlier full run's report
+        result["loop"] = {**loop.run(config), "environment": result["environment"]}
     result["wall_seconds"] = time.perf_counter() - started
     path = report.save(result, args.output_dir)
     print(f"wrote {path} ({result['wall_seconds']:.0f} s)")

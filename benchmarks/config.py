@@ -36,6 +36,11 @@ class Config:
     # load), so it gets more rounds: about 6 s on a CPU.
     mlp_host_rounds: int = 101
     compile: bool = True
+    # The training-loop benchmark: synthetic CIFAR-sized uint8 images (50,000 as CIFAR-10's
+    # training files) and interleaved rounds, each one epoch of every loop (about 6 s on a CPU).
+    loop_images: int = 50_000
+    loop_rounds: int = 21
+    loop_clock: str = "wall"  # or "cpu" (see benchmarks.loop.CLOCKS)
     autocast_dtypes: tuple[torch.dtype, ...] = field(default=(torch.float32, torch.bfloat16))
 
     @classmethod
@@ -54,6 +59,8 @@ class Config:
                 mlp_rounds=2,
                 mlp_host_rounds=2,
                 compile=False,
+                loop_images=1200,
+                loop_rounds=2,
             )
         if device.type == "cuda":
             return cls(
@@ -82,5 +89,8 @@ class Config:
             "mlp_host_batch": self.mlp_host_batch,
             "mlp_host_rounds": self.mlp_host_rounds,
             "compile": self.compile,
+            "loop_images": self.loop_images,
+            "loop_rounds": self.loop_rounds,
+            "loop_clock": self.loop_clock,
             "autocast_dtypes": [str(dtype).removeprefix("torch.") for dtype in self.autocast_dtypes],
         }

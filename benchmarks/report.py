@@ -30,6 +30,7 @@ MLP_EAGER_TARGET = {"cpu": 1.05, "cuda": 1.10}
 MLP_COMPILED_TARGET = 1.02
 MEMORY_TARGET = 1.00
 LARGE_THROUGHPUT_TARGET = 0.9
+LOOP_TARGET = 1.5  # the CLI's epoch / the lean loop's
 
 
 def _cpu_name() -> str:
@@ -97,7 +98,7 @@ def save(result: dict, directory: Path = RESULTS_DIR) -> Path:
 
 def latest_results(directory: Path = RESULTS_DIR) -> list[dict]:
     """Per device type (CPU first), the latest full (not ``--quick``) measurement of each part
-    (ops, mlp, overhead, e2e): a later ``--only e2e`` run adds its part to the earlier full run."""
+    (ops, mlp, overhead, e2e, loop): a later ``--only e2e`` run adds its part to the earlier full run."""
     runs = [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
     runs = sorted((r for r in runs if not r["config"]["quick"]), key=lambda r: r["environment"]["date"])
     latest: dict[str, dict] = {}
@@ -110,7 +111,7 @@ def latest_results(directory: Path = RESULTS_DIR) -> list[dict]:
     return [latest[key] for key in sorted(latest)]
 
 
-PARTS = ("ops", "mlp", "overhead", "e2e")
+PARTS = ("ops", "mlp", "overhead", "e2e", "loop")
 
 
 # --- markdown -------------------------------------------------------------------------------
@@ -436,6 +437,67 @@ def _e2e_table(result: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _loop_table(result: dict) -> list[str]:
+    loop = result.get("loop")
+    if not loop:
+        return []
+    env, epoch = loop["environment"], loop["epoch"]
+    names = {
+        "CLI loop": "CLI loop (`Trainer.fit` as `python -m train fit` builds it)",
+        "model step": "model step alone (fixed batch)",
+        "data path": "data path alone (`TensorLoader`)",
+        "lean loop": "lean loop (by hand)",
+    }
+    rows = []
+    for name, seconds in epoch["seconds"].items():
+        if name == epoch["reference"]:
+            ratio = "1 (reference)"
+        else:
+            low, high = epoch["ratio_iqr"][name]
+            ratio = f"{epoch['ratios'][name]:.2f} ({low:.2f}–{high:.2f})"
+        rows.append(
+            (
+                names.get(name, name),
+                _seconds(loop["per_step_s"][name]),
+                _seconds(seconds),
+                f"{loop['images_per_s'][name]:,.0f}",
+                ratio,
+            )
+        )
+    ratio = epoch["ratio"]
+    split = loop["cli_split_s"]
+    versions, cli = loop["versions"], loop["cli"]
+    lines = [
+        f"### Training loop: an epoch of `{loop['config']}`'s network",
+        "",
+        f"`{env['command']}`, {env['date']}"
+        + (f", code at {env['git_commit']}" if env.get("git_commit") else "")
+        + f"; torch {env['torch']}, Lightning {versions['lightning']}, torchmetrics "
+        f"{versions['torchmetrics']}; {env['torch_threads']} torch threads on {env['cpu_count']} logical "
+        f"CPUs (load average at start {', '.join(f'{x:.1f}' for x in env['load_average_at_start'] or [])}). "
+        f"{loop['images']:,} synthetic uint8 images ({loop['train_images']:,} training, "
+        f"{loop['val_images']:,} validation), batch {loop['batch_size']}: {loop['steps_per_epoch']} steps "
+        f"per epoch. Every call is one epoch (the CLI's and the lean loop's with their validation pass), "
+        f"per step = per epoch / steps"
+        + ("" if loop.get("clock", "wall") == "wall" else " (CPU time of the process, not wall time)")
+        + f"; medians of {epoch['rounds']} interleaved rounds, ratios the median (and IQR) of the "
+        "per-round ratios to the lean loop.",
+        "",
+        markdown_table(
+            ("loop", "per step", "per epoch", "images / s", "ratio to the lean loop (IQR)"), rows, "lrrrr"
+        ).rstrip(),
+        "",
+        f"Target: the CLI's epoch ≤ {LOOP_TARGET:.2f}× the lean loop's: "
+        f"{_ratio_against(ratio, LOOP_TARGET)}, {_met(ratio, LOOP_TARGET)}. "
+        f"The CLI's epoch: training steps {_seconds(split['training_steps_s'])}, validation "
+        f"{_seconds(split['validation_s'])}, after validation (checkpoints, epoch-end logging, the "
+        f"next epoch's start) {_seconds(split['after_validation_s'])}; the lean loop's validation "
+        f"{_seconds(loop['lean_validation_s'])}. The CLI's progress bar "
+        f"{'on' if cli['progress_bar'] else 'off'}, `log_every_n_steps={cli['log_every_n_steps']}`.",
+    ]
+    return [*lines, ""]
+
+
 def readme_section(results: list[dict]) -> str:
     """The README's summary: per device, its header line, the targets and the end-to-end table."""
     lines = []
@@ -491,6 +553,7 @@ def render(results: list[dict]) -> str:
         lines += ["### Targets", "", *_targets(result)]
         lines += _mlp_table(result)
         lines += _e2e_table(result)
+        lines += _loop_table(result)
         lines += _ops_table(result)
         lines += _overhead_table(result)
     return "\n".join(lines).rstrip() + "\n"

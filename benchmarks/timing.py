@@ -38,8 +38,14 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_block(fn: Callable[[], object], number: int, device: torch.device) -> float:
-    """Seconds per call of ``fn`` over ``number`` back-to-back calls."""
+def time_block(
+    fn: Callable[[], object],
+    number: int,
+    device: torch.device,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Seconds per call of ``fn`` over ``number`` back-to-back calls; on CPU read from ``clock``
+    (the wall clock unless told otherwise)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -53,10 +59,10 @@ def time_block(fn: Callable[[], object], number: int, device: torch.device) -> f
             end.record()
             end.synchronize()
             return start.elapsed_time(end) / 1e3 / number  # elapsed_time is in milliseconds
-        start_s = time.perf_counter()
+        start_s = clock()
         for _ in range(number):
             fn()
-        return (time.perf_counter() - start_s) / number
+        return (clock() - start_s) / number
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -104,6 +110,7 @@ def compare(
     min_block_s: float,
     reference: str | None = None,
     warmup: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Comparison:
     """Time the candidates in alternation; ratios are to ``reference`` (default: the last)."""
     names = list(candidates)
@@ -117,7 +124,7 @@ def compare(
         fn = candidates[name]()
         for _ in range(warmup):
             fn()
-        single[name] = time_block(candidates[name](), 1, device)
+        single[name] = time_block(candidates[name](), 1, device, clock)
     number = max(1, math.ceil(min_block_s / max(min(single.values()), 1e-9)))
 
     per_round: dict[str, list[float]] = {name: [] for name in names}
@@ -128,7 +135,7 @@ def compare(
         if round_index % (2 * len(names)) >= len(names):
             order = order[::-1]
         for name in order:
-            per_round[name].append(time_block(candidates[name](), number, device))
+            per_round[name].append(time_block(candidates[name](), number, device, clock))
     ratios, ratio_iqr = {}, {}
     for name in names:
         if name == reference:

@@ -24,7 +24,7 @@ from pathlib import Path
 import lightning
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, ProgressBar, TQDMProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.loggers.csv_logs import ExperimentWriter
@@ -153,6 +153,13 @@ class TrainCLI(LightningCLI):
         trainer_config = self._section(self.config_init)["trainer"]
         name = self._run_name()
         kwargs["callbacks"] = [*(trainer_config.get("callbacks") or []), RunSummary(name)]
+        if trainer_config.get("enable_progress_bar") is not False and not any(
+            isinstance(callback, ProgressBar) for callback in kwargs["callbacks"]
+        ):
+            # Lightning's default bar redraws every step: 0.5 ms of CPU per step plus the write to
+            # the terminal, a fifth of linear.yaml's whole model step on a CPU. Every 10th step
+            # costs a tenth of that and is still several redraws a second.
+            kwargs["callbacks"].append(TQDMProgressBar(refresh_rate=10))
         if trainer_config.get("logger") in (None, True):
             save_dir = Path(trainer_config.get("default_root_dir") or "runs")
             version = None
