@@ -5,7 +5,6 @@ exception types as torch), applies autocast's casting rule, and calls ``Function
 
 from __future__ import annotations
 
-import functools
 import numbers
 import warnings
 
@@ -30,7 +29,6 @@ from torchlayers.autograd import (
     TanhFunction,
 )
 from torchlayers.autograd._function import dispatcher
-from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction
 from torchlayers.autograd.loss import (
     BCELossFunction,
     CrossEntropyFunction,
@@ -45,6 +43,7 @@ from torchlayers.autograd.loss import (
     class_dim_of,
     margin_kernel_applies,
 )
+from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction
 
 __all__ = [
     "add",
@@ -238,9 +237,19 @@ def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: in
 _MLP_DEFAULT_ARGUMENT = {"leaky_relu": 0.01, "elu": 1.0}
 
 
-@functools.lru_cache(maxsize=256)
-def _mlp_activations(activations: tuple) -> tuple:
-    """``mlp``'s activations as ``(name, argument)`` pairs, checked."""
+_MLP_ACTIVATIONS_SEEN: dict[tuple, tuple] = {}
+
+
+def _mlp_activations(activations) -> tuple:
+    """``mlp``'s activations as ``(name, argument)`` pairs, checked (once per spelling)."""
+    key = tuple(entry if isinstance(entry, str) else tuple(entry) for entry in activations)
+    pairs = _MLP_ACTIVATIONS_SEEN.get(key)
+    if pairs is None:
+        pairs = _MLP_ACTIVATIONS_SEEN[key] = _checked_mlp_activations(key)
+    return pairs
+
+
+def _checked_mlp_activations(activations: tuple) -> tuple:
     pairs = []
     for entry in activations:
         name, argument = (entry, None) if isinstance(entry, str) else entry
@@ -287,7 +296,7 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
         torch.Size([8, 10])
     """
     _check_tensor("mlp", input)
-    activations = _mlp_activations(tuple(activations))
+    activations = _mlp_activations(activations)
     expected = 2 * (len(activations) + 1) + sum(name == "prelu" for name, _ in activations)
     if len(parameters) != expected:
         raise ValueError(

@@ -19,6 +19,7 @@ from torchlayers.autograd.graph import (
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
 from torchlayers.autograd.loss import *  # noqa: F403  (losses, issue 3)
 from torchlayers.autograd.loss import __all__ as _loss_all
+from torchlayers.autograd.mlp import MLPFunction
 
 __all__ = [
     "AddConstantFunction",
@@ -27,6 +28,7 @@ __all__ = [
     "ExpFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "MLPFunction",
     "MaxoutFunction",
     "MulConstantFunction",
     "MulFunction",

@@ -26,8 +26,6 @@ run (a chain frees each activation when the layer that needs it is done).
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch.autograd import Function
 
@@ -70,13 +68,22 @@ MLP_ACTIVATIONS = {
 }
 
 
-@functools.lru_cache(maxsize=256)
+_PLANS: dict[tuple, tuple] = {}  # one per network shape: the plan is read four times a step
+
+
 def layer_plan(activations: tuple) -> tuple:
     """Where each layer's tensors are, for ``activations`` (one ``(name, argument)`` per hidden
     layer): per layer, ``(weight, bias, slope)`` positions in the parameters (``slope``: PReLU's
     weight, else ``None``), the activation's name and argument (``None`` for the last layer),
     and the positions among the hidden outputs of its ``h`` and, for an activation that caches
     its input, its ``z`` (else ``None``)."""
+    plan = _PLANS.get(activations)
+    if plan is None:
+        plan = _PLANS[activations] = _layer_plan(activations)
+    return plan
+
+
+def _layer_plan(activations: tuple) -> tuple:
     plan, position, hidden = [], 0, 0
     for name, argument in activations:
         slope = position + 2 if name == "prelu" else None
