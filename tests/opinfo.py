@@ -223,7 +223,7 @@ def mlp_reference(input, *parameters, activations):
 
 def _mlp_function_args(args, kwargs):
     input, *parameters = args
-    return (input, F._mlp_activations(tuple(kwargs["activations"])), *parameters)
+    return (input, F._mlp_activations(kwargs["activations"]), *parameters)
 
 
 

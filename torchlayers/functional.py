@@ -43,7 +43,7 @@ from torchlayers.autograd.loss import (
     class_dim_of,
     margin_kernel_applies,
 )
-from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction
+from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction, layer_plan
 
 __all__ = [
     "add",
@@ -297,7 +297,7 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
     """
     _check_tensor("mlp", input)
     activations = _mlp_activations(activations)
-    expected = 2 * (len(activations) + 1) + sum(name == "prelu" for name, _ in activations)
+    expected = layer_plan(activations)[-1][1] + 1  # the last bias's position, plus one
     if len(parameters) != expected:
         raise ValueError(
             f"mlp(): {len(activations)} hidden layers take {expected} parameters (weight and bias "

@@ -5,6 +5,11 @@ activation=["relu", "relu", "tanh"])`` is ``W₄ tanh(W₃ max(0, W₂ max(0, W�
 builder makes the network from ``torch.nn`` layers (``backend="torch"``): the two twins have the
 same modules in the same order, so one seed gives identical parameters and a run can be repeated
 with native layers side by side.
+
+The modules are the lecture's single operations; by default the network computes them as one
+graph node (:class:`~torchlayers.autograd.mlp.MLPFunction`, from the same formulas), which
+saves a Python call per layer and activation in each direction, the cost that dominates a small
+step. ``fused=False`` computes it module by module, one node per operation.
 """
 
 from __future__ import annotations
