@@ -4,10 +4,10 @@
 bfloat16 autocast; time per step, memory, and graph breaks when compiled.
 
 The eager float32 step is also timed in formula mode (``torchlayers.use_kernels(False)``: every
-derivative its plain-op formula, no ATen kernel standing in), beside kernel mode in the same run.
-At host-bound sizes (eager float32) the step is also timed layer by layer (``MLP(...,
-fused=False)``, one node per operation) and through :mod:`benchmarks.floor`'s MLP, one minimal
-Python Function per operation: the least a per-op design can cost.
+derivative its plain-op formula, no ATen kernel standing in) and layer by layer (``MLP(...,
+fused=False)``, one node per operation), beside the fused MLP in kernel mode in the same run; at
+host-bound sizes also through :mod:`benchmarks.floor`'s MLP, one minimal Python Function per
+operation: the least a per-op design can cost.
 """
 
 from __future__ import annotations
@@ -212,7 +212,8 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
             eager_float32 = not compiled and dtype == torch.float32
-            records.append(benchmark_step(config, dtype, compiled, log, (FORMULAS,) if eager_float32 else ()))
+            extra = (FORMULAS, PER_OP) if eager_float32 else ()
+            records.append(benchmark_step(config, dtype, compiled, log, extra))
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
         {

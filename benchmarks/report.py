@@ -413,7 +413,10 @@ def _mlp_table(result: dict) -> list[str]:
             "`torch.compile(model + loss, fullgraph=True)`, backward and optimizer step eager. "
             "torchlayers is `torchlayers.models.MLP` (one fused node by default) against "
             '`MLP(..., backend="torch")`; formula mode is the same model under '
-            "`torchlayers.use_kernels(False)`, per-op is `MLP(..., fused=False)`.",
+            "`torchlayers.use_kernels(False)`, per-op is `MLP(..., fused=False)`. One node frees what it "
+            "saved when its whole backward has run, where a chain of per-op nodes frees each activation "
+            "once its layer is done: the fused step's peak holds the hidden activations on top of the "
+            "per-op peak (the saved bytes are the same).",
         ]
     return [*lines, ""]
 
