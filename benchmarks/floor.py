@@ -11,6 +11,8 @@ C++ nodes; torchlayers' distance to it is the cost of its own Python. Used by
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import Tensor, nn
 from torch.autograd import Function
@@ -23,6 +25,7 @@ __all__ = [
     "MinimalLinear",
     "MinimalReLU",
     "ReLU",
+    "mlp",
 ]
 
 NAME = "minimal Python Functions"  # its key in the MLP records
@@ -101,3 +104,14 @@ class CrossEntropyLoss(nn.Module):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return MinimalCrossEntropy.apply(input, target)
+
+
+def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
+    """Linear-ReLU-...-Linear of the given widths from these modules (``torch.nn``'s
+    parameter names and initialisation, so it loads an MLP's ``state_dict``)."""
+    layers: list[nn.Module] = []
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+        if index:
+            layers.append(ReLU())
+        layers.append(Linear(fan_in, fan_out))
+    return nn.Sequential(*layers)

@@ -30,19 +30,14 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-LIBRARIES = {
-    "torchlayers": "torchlayers.nn",
-    "minimal Python Functions": "benchmarks.floor",
-    "torch.nn": "torch.nn",
-}
+# The candidates of benchmarks.mlp counted, by their names there.
+LIBRARIES = ("torchlayers", "torchlayers, per-op (fused=False)", "minimal Python Functions", "torch.nn")
 WARMUP_STEPS = 20
 RESULTS_DIR = Path(__file__).parent / "results" / "instructions"
 
 
-def _child(module: str, steps: int) -> None:
-    """The counted process: one library's host-bound step, between two marker calls."""
-    import importlib
-
+def _child(name: str, steps: int) -> None:
+    """The counted process: one candidate's host-bound step, between two marker calls."""
     import torch
 
     from benchmarks.config import Config
@@ -51,7 +46,7 @@ def _child(module: str, steps: int) -> None:
     torch.set_num_threads(1)
     config = host_bound(Config.for_device(torch.device("cpu")))
     state, input, target = step_data(config)
-    trainer = Trainer(importlib.import_module(module), config, state, torch.float32, compiled=False)
+    trainer = Trainer(name, config, state, torch.float32, compiled=False)
     for _ in range(WARMUP_STEPS):
         trainer.step(input, target)
     os.getppid()  # marker: callgrind dumps what came before
@@ -60,9 +55,9 @@ def _child(module: str, steps: int) -> None:
     os.getppid()  # marker: callgrind dumps the counted steps here
 
 
-def _count(module: str, steps: int, directory: Path) -> int:
-    """Instructions executed by ``steps`` steps of ``module``'s MLP, from callgrind's last dump."""
-    output = directory / module.replace(".", "_")
+def _count(name: str, steps: int, directory: Path) -> int:
+    """Instructions executed by ``steps`` steps of candidate ``name``'s MLP, from callgrind's last dump."""
+    output = directory / re.sub(r"\W+", "_", name)
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -72,7 +67,7 @@ def _count(module: str, steps: int, directory: Path) -> int:
         "-m",
         "benchmarks.instructions",
         "--child",
-        module,
+        name,
         "--steps",
         str(steps),
     ]
@@ -99,10 +94,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     from benchmarks.report import _git_commit
 
     with tempfile.TemporaryDirectory() as directory, ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        futures = {
-            name: pool.submit(_count, module, args.steps, Path(directory))
-            for name, module in LIBRARIES.items()
-        }
+        futures = {name: pool.submit(_count, name, args.steps, Path(directory)) for name in LIBRARIES}
         per_step = {name: future.result() / args.steps for name, future in futures.items()}
     reference = per_step["torch.nn"]
     result = {

@@ -1,45 +1,50 @@
-"""One SGD training step of an MLP (3072-1024-1024-10, batch 512, cross-entropy), built from
-``torchlayers.nn`` against the same MLP from ``torch.nn``: eager and ``torch.compile``'d, in
-float32 and under bfloat16 autocast; time per step, memory, and graph breaks when compiled.
+"""One SGD training step of an MLP (3072-1024-1024-10, batch 512, cross-entropy):
+``torchlayers.models.MLP`` (one fused node, the default) against the same network from
+``torch.nn`` (``MLP(..., backend="torch")``), eager and ``torch.compile``'d, in float32 and under
+bfloat16 autocast; time per step, memory, and graph breaks when compiled.
 
-The same step at host-bound sizes (eager float32) also times :mod:`benchmarks.floor`'s MLP, one
-minimal Python Function per operation: the least such a design can cost.
+The eager float32 step is also timed in formula mode (``torchlayers.use_kernels(False)``: every
+derivative its plain-op formula, no ATen kernel standing in) and layer by layer (``MLP(...,
+fused=False)``, one node per operation), beside the fused MLP in kernel mode in the same run; at
+host-bound sizes also through :mod:`benchmarks.floor`'s MLP, one minimal Python Function per
+operation: the least a per-op design can cost.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
+import torchlayers
 import torchlayers.nn as tnn
 from benchmarks import floor
 from benchmarks.config import Config
+from benchmarks.ops import FORMULAS  # torchlayers with use_kernels(False), as in the op table
 from benchmarks.timing import compare, cpu_peak_bytes, cuda_peak_bytes, saved_tensor_bytes
+from torchlayers.models import MLP
 
-IMPLEMENTATIONS = ("torchlayers", "torch.nn")
 FLOOR = floor.NAME
+PER_OP = "torchlayers, per-op (fused=False)"
 
 
-def build_mlp(library, sizes: tuple[int, ...]) -> nn.Sequential:
-    """Linear-ReLU-...-Linear from ``library`` (``torchlayers.nn`` or ``torch.nn``)."""
-    layers: list[nn.Module] = []
-    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        if index:
-            layers.append(library.ReLU())
-        layers.append(library.Linear(fan_in, fan_out))
-    return nn.Sequential(*layers)
+def _mlp(sizes: tuple[int, ...], **kwargs) -> MLP:
+    """The ReLU MLP ``sizes[0]``-...-``sizes[-1]``."""
+    return MLP(sizes[0], sizes[1:-1], sizes[-1], "relu", **kwargs)
 
 
-def loss_module(library) -> tuple[nn.Module, str]:
-    """``library.CrossEntropyLoss`` and its origin; torch.nn's while torchlayers has none."""
-    if hasattr(library, "CrossEntropyLoss"):
-        return library.CrossEntropyLoss(), library.__name__
-    return nn.CrossEntropyLoss(), "torch.nn (torchlayers.nn has no CrossEntropyLoss yet)"
+# Each candidate's (model, criterion) for the MLP of the given sizes, and whether it runs with
+# ATen's kernels (torchlayers' switch; the other libraries ignore it).
+CANDIDATES: dict[str, tuple[Callable[[tuple[int, ...]], tuple[nn.Module, nn.Module]], bool]] = {
+    "torchlayers": (lambda sizes: (_mlp(sizes), tnn.CrossEntropyLoss()), True),
+    FORMULAS: (lambda sizes: (_mlp(sizes), tnn.CrossEntropyLoss()), False),
+    PER_OP: (lambda sizes: (_mlp(sizes, fused=False), tnn.CrossEntropyLoss()), True),
+    FLOOR: (lambda sizes: (floor.mlp(sizes), floor.CrossEntropyLoss()), True),
+    "torch.nn": (lambda sizes: (_mlp(sizes, backend="torch"), nn.CrossEntropyLoss()), True),
+}
 
 
 class TrainingLoss(nn.Module):
@@ -55,14 +60,14 @@ class TrainingLoss(nn.Module):
 
 
 class Trainer:
-    """One implementation's model, optimizer and (possibly compiled) loss, ready to step."""
+    """One candidate's model, optimizer and (possibly compiled) loss, ready to step."""
 
-    def __init__(self, library, config: Config, state: dict, dtype: torch.dtype, compiled: bool) -> None:
+    def __init__(self, name: str, config: Config, state: dict, dtype: torch.dtype, compiled: bool) -> None:
         self.device = config.device
         self.dtype = dtype
-        model = build_mlp(library, config.mlp_sizes).to(config.device)
-        model.load_state_dict(state)  # both implementations start from the same weights
-        criterion, self.loss_origin = loss_module(library)
+        build, self.kernels = CANDIDATES[name]
+        model, criterion = build(config.mlp_sizes)
+        model.to(config.device).load_state_dict(state)  # every candidate starts from the same weights
         self.training_loss = TrainingLoss(model, criterion)
         self.optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
         self.compiled = compiled
@@ -73,6 +78,10 @@ class Trainer:
         if compiled:
             self.loss_fn = torch.compile(self.training_loss, fullgraph=True)
 
+    def mode(self):
+        """The candidate's kernel mode for a whole step (forward and backward)."""
+        return torchlayers.use_kernels(self.kernels)
+
     def autocast(self):
         if self.dtype == torch.float32:
             return contextlib.nullcontext()
@@ -80,27 +89,28 @@ class Trainer:
 
     def explain(self, input, target) -> None:
         """Count graph breaks with ``torch._dynamo.explain`` (0 is the target)."""
-        with self.autocast():
+        with self.mode(), self.autocast():
             explanation = torch._dynamo.explain(self.training_loss)(input, target)
         self.graph_breaks = explanation.graph_break_count
         self.graph_count = explanation.graph_count
 
     def loss(self, input, target):
-        with self.autocast():
+        with self.mode(), self.autocast():
             return self.loss_fn(input, target)
 
     def step(self, input, target):
-        self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss(input, target)
-        loss.backward()
-        self.optimizer.step()
+        with self.mode():
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.loss(input, target)
+            loss.backward()
+            self.optimizer.step()
         return loss
 
 
 def step_data(config: Config) -> tuple[dict, torch.Tensor, torch.Tensor]:
     """The MLP's initial weights (seed 0, shared by every implementation) and one batch."""
     torch.manual_seed(0)
-    state = build_mlp(nn, config.mlp_sizes).state_dict()
+    state = _mlp(config.mlp_sizes, backend="torch").state_dict()
     input = torch.randn(config.mlp_batch, config.mlp_sizes[0], device=config.device)
     target = torch.randint(0, config.mlp_sizes[-1], (config.mlp_batch,), device=config.device)
     return state, input, target
@@ -117,20 +127,26 @@ def host_bound(config: Config) -> Config:
 
 
 def benchmark_step(
-    config: Config, dtype: torch.dtype, compiled: bool, log: Callable[[str], None], with_floor: bool = False
+    config: Config,
+    dtype: torch.dtype,
+    compiled: bool,
+    log: Callable[[str], None],
+    extra: tuple[str, ...] = (),
 ) -> dict:
-    """torchlayers' step against torch.nn's (and, ``with_floor``, :mod:`benchmarks.floor`'s)."""
+    """torchlayers' step against torch.nn's, and the ``extra`` candidates' (:data:`CANDIDATES`)."""
     device = config.device
     state, input, target = step_data(config)
-    libraries = {"torchlayers": tnn, **({FLOOR: floor} if with_floor else {}), "torch.nn": nn}
-    trainers = {name: Trainer(library, config, state, dtype, compiled) for name, library in libraries.items()}
+    names = ("torchlayers", *extra, "torch.nn")
+    trainers = {name: Trainer(name, config, state, dtype, compiled) for name in names}
     mode = "compiled" if compiled else "eager"
     record: dict = {
         "mode": mode,
         "dtype": str(dtype).removeprefix("torch."),
         "sizes": list(config.mlp_sizes),
         "batch": config.mlp_batch,
-        "loss": {name: trainer.loss_origin for name, trainer in trainers.items()},
+        "loss": {
+            name: type(trainer.training_loss.criterion).__module__ for name, trainer in trainers.items()
+        },
     }
     if compiled:
         torch._dynamo.reset()
@@ -170,10 +186,16 @@ def benchmark_step(
             name: _cpu_step_peak(trainer, input, target) for name, trainer in trainers.items()
         }
     seconds = comparison.seconds
-    floor_note = f", {FLOOR} {comparison.ratios[FLOOR]:.3f}" if with_floor else ""
+    extra_note = "".join(
+        f", {name} {comparison.ratios[name]:.3f} (IQR {low:.3f}-{high:.3f})"
+        for name in extra
+        for low, high in [comparison.ratio_iqr[name]]
+    )
+    low, high = comparison.ratio_iqr["torchlayers"]
     log(
         f"mlp {mode:>8} {record['dtype']:>8}: torchlayers {seconds['torchlayers'] * 1e3:.2f} ms, "
-        f"torch.nn {seconds['torch.nn'] * 1e3:.2f} ms, ratio {comparison.ratio:.3f}{floor_note}"
+        f"torch.nn {seconds['torch.nn'] * 1e3:.2f} ms, ratio {comparison.ratio:.3f} "
+        f"(IQR {low:.3f}-{high:.3f}){extra_note}"
     )
     return record
 
@@ -189,11 +211,13 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     records = []
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
-            records.append(benchmark_step(config, dtype, compiled, log))
+            eager_float32 = not compiled and dtype == torch.float32
+            extra = (FORMULAS, PER_OP) if eager_float32 else ()
+            records.append(benchmark_step(config, dtype, compiled, log, extra))
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
         {
-            **benchmark_step(host_bound(config), torch.float32, False, log, with_floor=True),
+            **benchmark_step(host_bound(config), torch.float32, False, log, (PER_OP, FLOOR, FORMULAS)),
             "regime": "host-bound",
         }
     )

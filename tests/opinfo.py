@@ -172,7 +172,59 @@ def maxout_samples(device, dtype, requires_grad):
     ]
 
 
+def mlp_samples(device, dtype, requires_grad):
+    """Networks of every activation ``mlp`` computes, with and without biases, on batches of
+    rows, a single vector, a 3-d batch and an empty batch."""
+
+    def t(*shape):
+        return _make(shape, device, dtype, requires_grad, -1.0, 1.0)
+
+    def slope(n):
+        return _make((n,), device, dtype, requires_grad, 0.05, 0.5)
+
+    return [
+        SampleInput((t(4, 3), t(5, 3), t(5), t(2, 5), t(2)), {"activations": ["relu"]}),
+        SampleInput(
+            (t(4, 3), t(5, 3), t(5), t(4, 5), None, t(6, 4), t(6), t(2, 6), t(2)),
+            {"activations": ["sigmoid", ("leaky_relu", 0.1), "tanh"]},
+        ),
+        SampleInput(
+            (t(4, 3), t(5, 3), t(5), slope(5), t(4, 5), t(4), t(2, 4), t(2)),
+            {"activations": ["prelu", ("elu", 0.5)]},
+        ),
+        SampleInput((t(4, 3), t(5, 3), None, t(2, 5), None), {"activations": ["leaky_relu"]}),
+        SampleInput((t(3), t(4, 3), t(4), slope(1), t(2, 4), t(2)), {"activations": ["prelu"]}),
+        SampleInput((t(2, 3, 3), t(4, 3), t(4), t(2, 4), t(2)), {"activations": ["elu"]}),
+        SampleInput((t(0, 3), t(4, 3), t(4), t(2, 4), t(2)), {"activations": ["tanh"]}),
+        SampleInput((t(4, 3), t(2, 3), t(2)), {"activations": []}),
+    ]
+
+
 # --- references for ops without a torch.nn twin ---------------------------------------------
+
+_NATIVE_ACTIVATIONS = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": TF.relu,
+    "leaky_relu": TF.leaky_relu,
+    "elu": TF.elu,
+}
+
+
+def mlp_reference(input, *parameters, activations):
+    """The chain of torch.nn.functional's ops that ``mlp`` computes as one node."""
+    parameters, h = list(parameters), input
+    for entry in activations:
+        name, *argument = (entry,) if isinstance(entry, str) else entry
+        h = TF.linear(h, parameters.pop(0), parameters.pop(0))
+        h = TF.prelu(h, parameters.pop(0)) if name == "prelu" else _NATIVE_ACTIVATIONS[name](h, *argument)
+    return TF.linear(h, *parameters)
+
+
+def _mlp_function_args(args, kwargs):
+    input, *parameters = args
+    return (input, F._mlp_activations(kwargs["activations"]), *parameters)
+
 
 
 def maxout_reference_max(input, weight, bias=None, pieces=2):
@@ -260,6 +312,15 @@ OPS: list[OpInfo] = [
         supports_inplace=True,
     ),
     OpInfo("prelu", F.prelu, TF.prelu, A.PReLUFunction, prelu_samples, autocast_output="low"),
+    OpInfo(
+        "mlp",
+        F.mlp,
+        mlp_reference,
+        A.MLPFunction,
+        mlp_samples,
+        autocast_output="low",
+        function_args=_mlp_function_args,
+    ),
 ]
 
 

@@ -39,7 +39,13 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     host_bound = result["mlp"]["records"][-1]
     assert host_bound["regime"] == "host-bound" and host_bound["sizes"] == [64, 32, 32, 10]
     # timed against the floor too: one minimal Python Function per op, its ratio to torch.nn
-    assert set(host_bound["step"]["seconds"]) == {"torchlayers", "minimal Python Functions", "torch.nn"}
+    assert set(host_bound["step"]["seconds"]) == {
+        "torchlayers",
+        "torchlayers, per-op (fused=False)",
+        "minimal Python Functions",
+        "torchlayers, formula mode",
+        "torch.nn",
+    }
     assert host_bound["step"]["ratios"]["minimal Python Functions"] > 0
     assert set(result["overhead"]["seconds"]) >= {
         "torchlayers.nn.ReLU()",
@@ -80,11 +86,11 @@ def test_floor_mlp_computes_torch_nns_loss_and_gradients():
     from torch import nn
 
     from benchmarks import floor
-    from benchmarks.mlp import build_mlp
+    from torchlayers.models import MLP
 
     torch.manual_seed(0)
-    reference = build_mlp(nn, (12, 8, 8, 5))
-    minimal = build_mlp(floor, (12, 8, 8, 5))
+    reference = MLP(12, [8, 8], 5, backend="torch")
+    minimal = floor.mlp((12, 8, 8, 5))
     minimal.load_state_dict(reference.state_dict())
     input, target = torch.randn(6, 12), torch.tensor([0, 4, 2, 2, 1, 3])
     losses = [
@@ -115,19 +121,20 @@ def test_cpu_peak_bytes_follows_allocations_and_frees():
 
 def test_bfloat16_autocast_step_peaks_exactly_like_torch_nn():
     # Autocast's casts run in torch's order (last argument first): the engine then frees each
-    # low-precision gradient when torch.nn's does, and the step's peak is torch.nn's to the byte.
+    # low-precision gradient when torch.nn's does, and the per-op step's peak is torch.nn's to the
+    # byte (the fused node keeps its casts until its backward ends: see benchmarks/mlp.py).
     from torch import nn
 
-    from benchmarks.mlp import build_mlp
     from benchmarks.timing import cpu_peak_bytes
+    from torchlayers.models import MLP
 
     torch.manual_seed(0)
     sizes = (768, 256, 256, 10)
-    state = build_mlp(nn, sizes).state_dict()
+    state = MLP(768, [256, 256], 10, backend="torch").state_dict()
     input, target = torch.randn(64, sizes[0]), torch.randint(0, sizes[-1], (64,))
     peaks = {}
-    for library in (tnn, nn):
-        model = build_mlp(library, sizes)
+    for library, kwargs in ((tnn, {"fused": False}), (nn, {"backend": "torch"})):
+        model = MLP(768, [256, 256], 10, **kwargs)
         model.load_state_dict(state)
         criterion = library.CrossEntropyLoss()
 
@@ -140,4 +147,3 @@ def test_bfloat16_autocast_step_peaks_exactly_like_torch_nn():
         model.zero_grad(set_to_none=True)
         peaks[library.__name__] = cpu_peak_bytes(step)
     assert peaks["torchlayers.nn"] == peaks["torch.nn"]
-

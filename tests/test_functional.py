@@ -350,3 +350,38 @@ def _tolerance(dtype):
 
 def test_half_dtypes_are_the_registry_defaults():
     assert set(HALF_DTYPES) <= set(FLOAT_DTYPES)
+
+
+@pytest.mark.parametrize(
+    ("activations", "parameters", "error", "match"),
+    [
+        (["swish"], 4, ValueError, "unknown activation 'swish'"),
+        (["relu"], 3, ValueError, "1 hidden layers take 4 parameters"),
+        (["prelu"], 4, ValueError, "1 hidden layers take 5 parameters"),
+        ([("relu", 0.1)], 4, ValueError, "takes no argument"),
+        ([("elu", "1")], 4, TypeError, "must be a real number"),
+    ],
+    ids=["unknown", "count", "prelu_count", "argument", "argument_type"],
+)
+def test_mlp_bad_arguments_raise(activations, parameters, error, match):
+    tensors = [torch.ones(3, 3)] * parameters
+    with pytest.raises(error, match=match):
+        F.mlp(torch.ones(2, 3), *tensors, activations=activations)
+
+
+def test_mlp_activation_defaults_are_torch_nn_functionals():
+    """A name alone takes torch.nn.functional's default: leaky ReLU's slope 0.01, ELU's α 1."""
+    x, w1, b1, w2, b2 = (
+        torch.randn(4, 3),
+        torch.randn(5, 3),
+        torch.randn(5),
+        torch.randn(2, 5),
+        torch.randn(2),
+    )
+    for name, explicit in (("leaky_relu", ("leaky_relu", 0.01)), ("elu", ("elu", 1.0))):
+        torch.testing.assert_close(
+            F.mlp(x, w1, b1, w2, b2, activations=[name]),
+            F.mlp(x, w1, b1, w2, b2, activations=[explicit]),
+            rtol=0,
+            atol=0,
+        )

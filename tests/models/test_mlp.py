@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+import torchlayers
 import torchlayers.nn as tnn
 from torchlayers.models import ACTIVATIONS, MLP, Dropout
 from torchlayers.models.registry import LinearMaxout, create_activation, register_activation
@@ -314,3 +315,151 @@ def test_slicing_gives_a_sequential_of_the_same_layers():
     assert model[-1] is list(model)[-1]
     x = torch.randn(4, 12)
     torch.testing.assert_close(model[2:](model[:2](x)), model(x))
+
+
+# --- the fused node (fused=True, the default) -----------------------------------------------
+
+FUSED_ACTIVATIONS = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    ["prelu", "relu"],
+    ["elu", "tanh"],
+]
+
+
+def _fused_and_per_op(**kwargs) -> tuple[MLP, MLP]:
+    """The same network (one set of parameters) fused and layer by layer."""
+    fused = MLP(IN, HIDDEN, OUT, **kwargs)
+    per_op = MLP(IN, HIDDEN, OUT, **kwargs, fused=False)
+    per_op.load_state_dict(fused.state_dict())
+    return fused, per_op
+
+
+@pytest.mark.parametrize("kernels", [True, False], ids=["kernels", "formulas"])
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("activation", FUSED_ACTIVATIONS, ids=str)
+def test_fused_and_per_op_mlps_give_identical_outputs_and_gradients(activation, dtype, bias, kernels):
+    """One node computes what the chain of single ops computes, bit for bit: the same forwards and
+    the same derivative formulas, in the same order."""
+    fused, per_op = _fused_and_per_op(activation=activation, bias=bias)
+    fused.to(dtype), per_op.to(dtype)
+    images = torch.randn(7, 3, 4, 4, dtype=dtype)
+    upstream = torch.randn(7, OUT, dtype=dtype)
+    results = []
+    with torchlayers.use_kernels(kernels):
+        for model in (fused, per_op):
+            x = images.clone().requires_grad_()
+            scores = model(x)
+            grads = torch.autograd.grad(scores, [x, *model.parameters()], upstream)
+            results.append((scores, grads))
+    (scores, grads), (per_op_scores, per_op_grads) = results
+    assert scores.grad_fn.name() == "MLPFunctionBackward"
+    torch.testing.assert_close(scores, per_op_scores, rtol=0, atol=0)
+    for grad, per_op_grad in zip(grads, per_op_grads, strict=True):
+        torch.testing.assert_close(grad, per_op_grad, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "prelu"])
+def test_fused_false_builds_the_per_op_graph(activation):
+    fused, per_op = _fused_and_per_op(activation=activation)
+    x = torch.randn(4, IN, requires_grad=True)
+    assert _graph_nodes(fused(x)) == {"MLPFunctionBackward", "AccumulateGrad"}
+    nodes = _graph_nodes(per_op(x))
+    assert "MLPFunctionBackward" not in nodes
+    assert {"LinearFunctionBackward", f"{TORCHLAYERS_CLASS[activation].__name__}FunctionBackward"} <= nodes
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"activation": "maxout"}, {"dropout": 0.5}, {"input_dropout": 0.2}], ids=str
+)
+def test_maxout_and_dropout_networks_run_layer_by_layer(kwargs):
+    """The node computes Linear and elementwise activations only: a network with any other layer
+    runs each layer's module (all of them, not a fused segment)."""
+    model = MLP(IN, HIDDEN, OUT, **kwargs)
+    assert model.fused
+    nodes = _graph_nodes(model(torch.randn(4, IN, requires_grad=True)))
+    assert "MLPFunctionBackward" not in nodes and "LinearFunctionBackward" in nodes
+
+
+def test_a_replaced_layer_is_computed_as_it_is_now():
+    """The fused node reads the layers on every call: a layer swapped in after construction counts."""
+    model = MLP(IN, [8], OUT, "relu").double()
+    x = torch.randn(5, IN, dtype=torch.float64)
+    model[1] = tnn.Tanh()
+    assert model(x).grad_fn.name() == "MLPFunctionBackward"
+    torch.testing.assert_close(model(x), model[2](torch.tanh(model[0](x))), rtol=0, atol=0)
+    model[1] = torch.nn.Softsign()  # not one of the node's activations: layer by layer
+    torch.testing.assert_close(model(x), model[2](torch.nn.functional.softsign(model[0](x))))
+
+
+def test_fused_leaves_state_dict_repr_and_slicing_unchanged():
+    fused, per_op = _fused_and_per_op(activation=["leaky_relu", "prelu"])
+    assert repr(fused) == repr(per_op)
+    assert list(fused.state_dict()) == list(per_op.state_dict())
+    assert [type(layer) for layer in fused[1:3]] == [type(layer) for layer in per_op[1:3]]
+    assert type(fused[:2]) is torch.nn.Sequential
+    assert not MLP(IN, HIDDEN, OUT, backend="torch").fused  # the twin is torch.nn's layers
+
+
+def _saved(model, x) -> list[torch.Tensor]:
+    packed = []
+
+    def pack(tensor):
+        packed.append(tensor)
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(x)
+    return packed
+
+
+def _storages(tensors) -> dict[int, int]:
+    return {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in tensors}
+
+
+@pytest.mark.parametrize("input_requires_grad", [False, True], ids=["data", "input_grad"])
+@pytest.mark.parametrize("activation", [*ACTIVATION_NAMES[:-1], ["relu", "elu"]], ids=str)
+def test_fused_node_saves_what_torch_nns_layers_save(activation, input_requires_grad):
+    """Each Linear's input and weight (the weight only where the input needs a gradient), each
+    activation's output (its input for leaky ReLU, ELU and PReLU, and PReLU's weight): the same
+    storages as the per-op graph, the same bytes as torch.nn."""
+    fused = MLP(IN, HIDDEN, OUT, activation)
+    native = MLP(IN, HIDDEN, OUT, activation, backend="torch")
+    native.load_state_dict(fused.state_dict())
+    x = torch.randn(6, IN, requires_grad=input_requires_grad)
+    leaves = {t.data_ptr() for t in [x, *fused.parameters()]}
+
+    def summary(fuse: bool):
+        """The saved leaves, and the sizes of the other (activation) storages."""
+        fused.fused = fuse
+        storages = _storages(_saved(fused, x))
+        return {p for p in storages if p in leaves}, sorted(n for p, n in storages.items() if p not in leaves)
+
+    assert summary(False) == summary(True)
+    saved_leaves, _ = summary(True)
+    assert x.data_ptr() in saved_leaves  # the first Linear's input, for ∂W = gᵀ x
+    assert (fused[0].weight.data_ptr() in saved_leaves) == input_requires_grad  # ∂x = g W if needed
+    assert sum(_storages(_saved(fused, x)).values()) == sum(_storages(_saved(native, x)).values())
+
+
+def test_fused_mlp_compiles_with_no_graph_break():
+    torch._dynamo.reset()
+    model = MLP(IN, HIDDEN, OUT, ["prelu", "relu"])
+    x = torch.randn(5, IN)
+    explanation = torch._dynamo.explain(model)(x)
+    assert explanation.graph_break_count == 0, explanation.break_reasons
+    assert explanation.graph_count == 1
+    compiled = torch.compile(model, backend="aot_eager", fullgraph=True)
+    scores = compiled(x)
+    torch.testing.assert_close(scores, model(x))
+    grads = torch.autograd.grad(scores.sum(), list(model.parameters()))
+    for grad, expected in zip(
+        grads, torch.autograd.grad(model(x).sum(), list(model.parameters())), strict=True
+    ):
+        torch.testing.assert_close(grad, expected)
+    torch._dynamo.reset()

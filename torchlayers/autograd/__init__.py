@@ -18,6 +18,7 @@ from torchlayers.autograd.graph import (
 )
 from torchlayers.autograd.hinge import MultiMarginLossFunction
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
+from torchlayers.autograd.mlp import MLPFunction
 from torchlayers.autograd.nll import (
     CrossEntropyFunction,
     NLLLossFunction,
@@ -39,6 +40,7 @@ __all__ = [
     "LeakyReLUFunction",
     "LinearFunction",
     "LogSoftmaxFunction",
+    "MLPFunction",
     "MSELossFunction",
     "MaxoutFunction",
     "MulConstantFunction",

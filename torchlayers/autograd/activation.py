@@ -321,6 +321,18 @@ def prelu_grad(grad_output: Tensor, input: Tensor, weight: Tensor) -> tuple[Tens
     return grad_input, grad_weight.sum_to_size(weight.shape)
 
 
+def prelu_tangent(input: Tensor, weight: Tensor, input_tangent, weight_tangent) -> Tensor:
+    """d PReLU = (1 if x > 0 else w) dx + (0 if x > 0 else x) dw, position by position
+    (``None`` tangents are zero; ``weight`` and its tangent as the module holds them)."""
+    w = prelu_weight_view(weight, input)
+    negative_side = sum_tangents(
+        None if input_tangent is None else w * input_tangent,
+        None if weight_tangent is None else prelu_weight_view(weight_tangent, input) * input,
+    )
+    positive_side = input_tangent if input_tangent is not None else torch.zeros_like(input)
+    return torch.where(input > 0, positive_side, negative_side)
+
+
 class PReLUFunction(Function):
     """Parametric ReLU: x if x > 0 else w x, with a learned slope w per channel (dim 1)."""
 
@@ -351,11 +363,4 @@ class PReLUFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, weight_tangent):
         input, weight = ctx.saved_tensors
-        # d PReLU = (1 if x > 0 else w) dx + (0 if x > 0 else x) dw, position by position
-        w = prelu_weight_view(weight, input)
-        negative_side = sum_tangents(
-            None if input_tangent is None else w * input_tangent,
-            None if weight_tangent is None else prelu_weight_view(weight_tangent, input) * input,
-        )
-        positive_side = input_tangent if input_tangent is not None else torch.zeros_like(input)
-        return torch.where(input > 0, positive_side, negative_side)
+        return prelu_tangent(input, weight, input_tangent, weight_tangent)

@@ -8,38 +8,51 @@ no Jacobian is ever formed.
 
 from __future__ import annotations
 
+from torch import Tensor
 from torch.autograd import Function
 from torch.nn.functional import linear as _fused_linear
 
-
-def _linear_backward(ctx, grad_output, input, weight, needs_bias):
-    """Gradients of ``y = x Wᵀ + b`` for inputs of shape ``(*, in)``."""
-    needs_input, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-    grad_input = grad_weight = grad_bias = None
-    batched = grad_output.dim() == 2  # (N, out): mm directly, no reshape (each costs a dispatch)
-    if needs_input:
-        grad_input = grad_output.mm(weight) if batched else grad_output.matmul(weight)  # dy/dx = W
-    if needs_weight or needs_bias:
-        grad_rows = grad_output if batched else grad_output.reshape(-1, grad_output.shape[-1])
-        if needs_weight:
-            rows = input if batched else input.reshape(-1, input.shape[-1])
-            grad_weight = grad_rows.t().mm(rows)  # dy/dW = x (outer)
-        if needs_bias:
-            grad_bias = grad_rows.sum(0)  # dy/db = 1, summed over the batch
-    return grad_input, grad_weight, grad_bias
+from torchlayers.autograd._function import sum_tangents
 
 
-def _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent):
-    """d(x Wᵀ + b) = dx Wᵀ + x dWᵀ + db."""
-    tangent = None
-    for term in (
+def _rows(tensor: Tensor) -> Tensor:
+    """A ``(*, features)`` tensor as the ``(N, features)`` matrix of its rows (no copy for 2-d)."""
+    return tensor if tensor.dim() == 2 else tensor.reshape(-1, tensor.shape[-1])
+
+
+def linear_grad_input(grad_output: Tensor, weight: Tensor) -> Tensor:
+    """∂L/∂x of y = x Wᵀ + b: g W (for inputs of shape ``(*, in)``)."""
+    # (N, out): mm directly, no reshape (each costs a dispatch)
+    return grad_output.mm(weight) if grad_output.dim() == 2 else grad_output.matmul(weight)  # dy/dx = W
+
+
+def linear_grad_weight(grad_output: Tensor, input: Tensor) -> Tensor:
+    """∂L/∂W of y = x Wᵀ + b: gᵀ x, summed over the flattened batch."""
+    return _rows(grad_output).t().mm(_rows(input))  # dy/dW = x (outer)
+
+
+def linear_grad_bias(grad_output: Tensor) -> Tensor:
+    """∂L/∂b of y = x Wᵀ + b: Σ g over the flattened batch."""
+    return _rows(grad_output).sum(0)  # dy/db = 1, summed over the batch
+
+
+def linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent):
+    """d(x Wᵀ + b) = dx Wᵀ + x dWᵀ + db (``None`` tangents are zero)."""
+    return sum_tangents(
         None if input_tangent is None else input_tangent.matmul(weight.t()),
         None if weight_tangent is None else input.matmul(weight_tangent.t()),
         bias_tangent,
-    ):
-        if term is not None:
-            tangent = term if tangent is None else tangent + term
-    return tangent
+    )
+
+
+def _linear_backward(ctx, grad_output, input, weight, needs_bias):
+    """The gradients of ``y = x Wᵀ + b`` that ``ctx`` asks for (its first three inputs)."""
+    needs_input, needs_weight = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    return (
+        linear_grad_input(grad_output, weight) if needs_input else None,
+        linear_grad_weight(grad_output, input) if needs_weight else None,
+        linear_grad_bias(grad_output) if needs_bias else None,
+    )
 
 
 class LinearFunction(Function):
@@ -67,7 +80,7 @@ class LinearFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, weight_tangent, bias_tangent):
         input, weight = ctx.saved_tensors
-        return _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
+        return linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
 
 
 class MaxoutFunction(Function):
@@ -113,7 +126,7 @@ class MaxoutFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, weight_tangent, bias_tangent, _pieces):
         input, weight, winner = ctx.saved_tensors
-        tangent = _linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
+        tangent = linear_tangent(input, weight, input_tangent, weight_tangent, bias_tangent)
         tangent = tangent.reshape(*tangent.shape[:-1], ctx.pieces, -1)
         if tangent.dim() != winner.dim() + 1:  # only the bias moved: broadcast it over the batch
             tangent = tangent.expand(*winner.shape[:-1], *tangent.shape[-2:])

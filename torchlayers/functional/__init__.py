@@ -40,6 +40,7 @@ from torchlayers.autograd import (
 from torchlayers.autograd._function import dispatcher
 from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
+from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction, layer_plan
 from torchlayers.autograd.regression import binary_cross_entropy_forward
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
@@ -67,6 +68,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "maxout",
+    "mlp",
     "mse_loss",
     "mul",
     "mul_constant",
@@ -89,6 +91,7 @@ _apply_exp = dispatcher(ExpFunction)
 _apply_leaky_relu = dispatcher(LeakyReLUFunction)
 _apply_linear = dispatcher(LinearFunction)
 _apply_maxout = dispatcher(MaxoutFunction)
+_apply_mlp = dispatcher(MLPFunction)
 _apply_mul_constant = dispatcher(MulConstantFunction)
 _apply_mul = dispatcher(MulFunction)
 _apply_prelu = dispatcher(PReLUFunction)
@@ -186,6 +189,80 @@ def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: in
         )
     input, weight, bias = autocast_inputs("maxout", input, weight, bias)
     return _apply_maxout(input, weight, bias, pieces)[0]
+
+
+# The activation arguments ``mlp`` fills in when a name comes alone: torch.nn.functional's defaults.
+_MLP_DEFAULT_ARGUMENT = {"leaky_relu": 0.01, "elu": 1.0}
+
+
+_MLP_ACTIVATIONS_SEEN: dict[tuple, tuple] = {}
+
+
+def _mlp_activations(activations) -> tuple:
+    """``mlp``'s activations as ``(name, argument)`` pairs, checked (once per spelling)."""
+    key = tuple(entry if isinstance(entry, str) else tuple(entry) for entry in activations)
+    pairs = _MLP_ACTIVATIONS_SEEN.get(key)
+    if pairs is None:
+        pairs = _MLP_ACTIVATIONS_SEEN[key] = _checked_mlp_activations(key)
+    return pairs
+
+
+def _checked_mlp_activations(activations: tuple) -> tuple:
+    pairs = []
+    for entry in activations:
+        name, argument = (entry, None) if isinstance(entry, str) else entry
+        if name not in MLP_ACTIVATIONS:
+            raise ValueError(
+                f"mlp(): unknown activation {name!r}; expected one of {', '.join(MLP_ACTIVATIONS)}"
+            )
+        if argument is None:
+            argument = _MLP_DEFAULT_ARGUMENT.get(name)
+        elif name in _MLP_DEFAULT_ARGUMENT:
+            check_number("mlp", argument, f"{name}'s argument")
+        else:
+            raise ValueError(f"mlp(): activation {name!r} takes no argument, got {argument!r}")
+        pairs.append((name, argument))
+    return tuple(pairs)
+
+
+def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
+    r"""The multilayer perceptron ``W_L a_{L-1}(… a_1(x W_1ᵀ + b_1) …) + b_L`` as one graph node.
+
+    .. math::
+        h_0 = x, \qquad h_l = a_l(h_{l-1} W_l^T + b_l), \qquad f(x) = h_{L-1} W_L^T + b_L
+
+    The same values and gradients as the chain ``linear``, activation, ..., ``linear``, from the
+    same formulas, with one Python node instead of one per operation (see
+    :class:`~torchlayers.autograd.mlp.MLPFunction`). Under autocast its matrix products run in
+    the autocast dtype, as ``linear``'s, and its activations in their input's dtype.
+
+    Args:
+        input: the input :math:`x`
+        *parameters: per layer its weight :math:`W_l` and bias :math:`b_l` (``None`` for no
+            bias), then, after a PReLU layer's bias, the PReLU's weight
+        activations: one per hidden layer (``L - 1`` in all): ``"sigmoid"``, ``"tanh"``,
+            ``"relu"``, ``"leaky_relu"``, ``"elu"`` or ``"prelu"``, or a pair ``("leaky_relu",
+            negative_slope)`` / ``("elu", alpha)`` (alone they take torch's defaults 0.01 and 1.0)
+
+    Shape:
+        - Input: :math:`(*, H_{in})`. Output: :math:`(*, H_{out})`.
+
+    Examples::
+
+        >>> w1, b1, w2, b2 = torch.randn(32, 64), torch.randn(32), torch.randn(10, 32), torch.randn(10)
+        >>> torchlayers.functional.mlp(torch.randn(8, 64), w1, b1, w2, b2, activations=["relu"]).shape
+        torch.Size([8, 10])
+    """
+    check_tensor("mlp", input)
+    activations = _mlp_activations(activations)
+    expected = layer_plan(activations)[-1][1] + 1  # the last bias's position, plus one
+    if len(parameters) != expected:
+        raise ValueError(
+            f"mlp(): {len(activations)} hidden layers take {expected} parameters (weight and bias "
+            f"per layer, PReLU's weight after its layer's bias), got {len(parameters)}"
+        )
+    input, *parameters = autocast_inputs("mlp", input, *parameters)
+    return _apply_mlp(input, activations, *parameters)[0]
 
 
 # --- activations ---------------------------------------------------------------------------

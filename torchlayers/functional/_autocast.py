@@ -18,6 +18,7 @@ FLOAT32_ON_CUDA = "float32 on CUDA"  # the same on CUDA only (exp, reciprocal, s
 POLICY = {
     "linear": LOWER_PRECISION,
     "maxout": LOWER_PRECISION,  # its affine scores are a linear
+    "mlp": LOWER_PRECISION,  # its matmuls, as linear's (and PReLU's weight, as prelu's)
     "prelu": LOWER_PRECISION,
     "exp": FLOAT32_ON_CUDA,
     "reciprocal": FLOAT32_ON_CUDA,

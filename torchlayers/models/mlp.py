@@ -5,6 +5,11 @@ activation=["relu", "relu", "tanh"])`` is ``W₄ tanh(W₃ max(0, W₂ max(0, W�
 builder makes the network from ``torch.nn`` layers (``backend="torch"``): the two twins have the
 same modules in the same order, so one seed gives identical parameters and a run can be repeated
 with native layers side by side.
+
+The modules are the lecture's single operations; by default the network computes them as one
+graph node (:class:`~torchlayers.autograd.mlp.MLPFunction`, from the same formulas), which
+saves a Python call per layer and activation in each direction, the cost that dominates a small
+step. ``fused=False`` computes it module by module, one node per operation.
 """
 
 from __future__ import annotations
@@ -59,6 +64,42 @@ def _per_layer(name: str, value, count: int) -> list:
     return list(value)
 
 
+# The activation modules ``functional.mlp`` computes: type -> its (name, argument) there.
+_FUSED_ACTIVATIONS = {
+    tnn.Sigmoid: lambda module: ("sigmoid", None),
+    tnn.Tanh: lambda module: ("tanh", None),
+    tnn.ReLU: lambda module: ("relu", None),
+    tnn.LeakyReLU: lambda module: ("leaky_relu", module.negative_slope),
+    tnn.ELU: lambda module: ("elu", module.alpha),
+    tnn.PReLU: lambda module: ("prelu", None),
+}
+
+
+def _fused_arguments(layers) -> tuple[list, tuple] | None:
+    """``functional.mlp``'s parameters and activations for ``layers``, read afresh on every call
+    (a layer or parameter may have been replaced); ``None`` unless the layers alternate
+    ``Linear``, activation, ..., ``Linear`` with activations ``functional.mlp`` computes."""
+    parameters, activations = [], []
+    expect_linear = True
+    for layer in layers:
+        kind = type(layer)
+        if expect_linear:
+            if kind is not tnn.Linear:
+                return None
+            parameters += (layer.weight, layer.bias)
+        else:
+            spec = _FUSED_ACTIVATIONS.get(kind)
+            if spec is None:
+                return None
+            activations.append(spec(layer))
+            if kind is tnn.PReLU:
+                parameters.append(layer.weight)
+        expect_linear = not expect_linear
+    if expect_linear:  # empty, or ends with an activation
+        return None
+    return parameters, tuple(activations)
+
+
 class MLP(torch.nn.Sequential):
     r"""Multilayer perceptron ``W_L a_{L-1}(… a_1(W_1 x + b_1) …) + b_L``, the lecture's
     nesting of linear score functions and activations.
@@ -80,6 +121,14 @@ class MLP(torch.nn.Sequential):
             hidden layer). Default: 0
         input_dropout: dropout probability on the input pixels. Default: 0
         bias: whether the affine layers learn biases. Default: ``True``
+        fused: compute the network as one graph node (:func:`torchlayers.functional.mlp`: the
+            same formulas, one Python call forward and backward instead of one per layer and
+            activation) when every layer is a ``Linear`` or an activation it computes (sigmoid,
+            tanh, ReLU, leaky ReLU, ELU, PReLU); a network with dropout or maxout runs layer by
+            layer. ``False`` runs each layer's module: one node per operation, as the graph
+            viewer and the lecture show it, and the layers' hooks run. The layers, parameters,
+            ``state_dict`` and ``repr`` are the same either way. Only for
+            ``backend="torchlayers"``. Default: ``True``
         backend: ``"torchlayers"`` (our operations) or ``"torch"`` (the native twin: the same
             layers from ``torch.nn``; maxout as ``torch.nn.Linear`` + ``max``). Default: ``"torchlayers"``
 
@@ -109,6 +158,7 @@ class MLP(torch.nn.Sequential):
         input_dropout: float = 0.0,
         bias: bool = True,
         backend: str = "torchlayers",
+        fused: bool = True,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"MLP(): backend must be one of {BACKENDS}, got {backend!r}")
@@ -137,9 +187,16 @@ class MLP(torch.nn.Sequential):
         layers.append(linear(width, out_features, bias))
         super().__init__(*layers)
         self.in_features, self.out_features, self.backend = in_features, out_features, backend
+        self.fused = fused and not native
 
     def forward(self, input: Tensor) -> Tensor:
-        return super().forward(input.flatten(1) if input.dim() > 2 else input)
+        input = input.flatten(1) if input.dim() > 2 else input
+        if self.fused:
+            arguments = _fused_arguments(self._modules.values())
+            if arguments is not None:
+                parameters, activations = arguments
+                return F.mlp(input, *parameters, activations=activations)
+        return super().forward(input)
 
     def __getitem__(self, index):
         """``model[i]`` is a layer; ``model[a:b]`` a plain ``Sequential`` of those layers (with
