@@ -370,24 +370,16 @@ def _mlp_table(result: dict) -> list[str]:
     if not mlp:
         return []
     cuda = result["environment"]["device_type"] == "cuda"
-    lines = [
-        "### MLP training step (SGD, cross-entropy)",
-        "",
-        "| mode | dtype | torchlayers | torch.nn | ratio (IQR) | "
-        + (
-            "CUDA peak memory (ratio)"
-            if cuda
-            else "CPU peak memory (ratio) | saved-for-backward bytes (ratio)"
-        )
-        + " | graph breaks (torchlayers / torch.nn) | loss module |",
-        "|---|---|---|---|---|---|---|---|" + ("" if cuda else "---|"),
-    ]
+    memory_columns = ["CUDA peak memory (ratio)"]
+    if not cuda:
+        memory_columns = ["CPU peak memory (ratio)", "saved-for-backward bytes (ratio)"]
+    header = ["mode", "dtype", "torchlayers", "torch.nn", "ratio (IQR)", *memory_columns]
+    header += ["graph breaks (torchlayers / torch.nn)", "loss module"]
+    rows = []
     for record in mlp["records"]:
         if "error" in record:
-            lines.append(
-                f"| {record['mode']} | {record['dtype']} | error: {record['error'][:200]} |||||"
-                + ("" if cuda else "|")
-            )
+            rows.append([record["mode"], record["dtype"], f"error: {record['error'][:200]}"])
+            rows[-1] += [""] * (len(header) - len(rows[-1]))
             continue
         step = record["step"]
         mode = record["mode"]
@@ -401,22 +393,26 @@ def _mlp_table(result: dict) -> list[str]:
                 if cuda
                 else [record.get("cpu_peak_bytes"), record.get("saved_bytes")]
             )
-            memory_cell = " | ".join(
+            memory_cells = [
                 f"{_bytes(memory[name])} ({_ratio_against(_pair_ratio(memory, name), MEMORY_TARGET)})"
                 if memory and name in memory
                 else "—"
                 for memory in memories
-            )
+            ]
             breaks = record.get("graph_breaks")
-            breaks_cell = "—" if breaks is None else f"{breaks[name]} / {breaks['torch.nn']}"
-            label = mode if name == "torchlayers" else f"{mode}: {name}"
-            lines.append(
-                f"| {label} | {record['dtype']} | {_seconds(step['seconds'][name])} | "
-                f"{_seconds(step['seconds']['torch.nn'])} | "
-                f"{step['ratios'][name]:.3f} ({low:.3f}–{high:.3f}) | "
-                f"{memory_cell} | {breaks_cell} | "
-                f"{record['loss'].get(name, '—')} |"
+            rows.append(
+                [
+                    mode if name == "torchlayers" else f"{mode}: {name}",
+                    record["dtype"],
+                    _seconds(step["seconds"][name]),
+                    _seconds(step["seconds"]["torch.nn"]),
+                    f"{step['ratios'][name]:.3f} ({low:.3f}–{high:.3f})",
+                    *memory_cells,
+                    "—" if breaks is None else f"{breaks[name]} / {breaks['torch.nn']}",
+                    record["loss"].get(name, "—"),
+                ]
             )
+    lines = ["### MLP training step (SGD, cross-entropy)", "", markdown_table(header, rows).rstrip()]
     record = mlp["records"][0] if mlp["records"] else None
     if record:
         lines += [
@@ -437,44 +433,46 @@ def _overhead_table(result: dict) -> list[str]:
     overhead = result.get("overhead")
     if not overhead:
         return []
-    lines = [
+    native = overhead["seconds"][overhead["reference"]]
+    rows = [
+        (f"`{name}`", _seconds(seconds), _seconds(seconds - native) if seconds >= native else "0")
+        for name, seconds in overhead["seconds"].items()
+    ]
+    return [
         "### Where the small-op time goes (ReLU, forward + backward)",
         "",
         f"Input {'×'.join(map(str, overhead['shape']))}; each layer of the apply path timed alone, "
         f"interleaved, medians of {overhead.get('rounds', '?')} rounds; extra = time above native "
         "`torch.relu`.",
         "",
-        "| call | time per fwd+bwd | extra |",
-        "|---|---|---|",
+        markdown_table(["call", "time per fwd+bwd", "extra"], rows),
     ]
-    native = overhead["seconds"][overhead["reference"]]
-    for name, seconds in overhead["seconds"].items():
-        lines.append(
-            f"| `{name}` | {_seconds(seconds)} | {_seconds(seconds - native) if seconds >= native else '0'} |"
-        )
-    return [*lines, ""]
 
 
 def _e2e_table(result: dict) -> list[str]:
     e2e = result.get("e2e")
     if not e2e or not e2e.get("results"):
         return []
-    lines = [
+    loader = {"tensor": "device-resident tensors", "dataloader": "DataLoader (PIL, workers)"}
+    rows = [
+        (
+            loader.get(run["loader"], run["loader"]),
+            run["precision"],
+            "yes" if run["compile"] else "no",
+            f"{run['images_per_s']:,.0f}",
+            f"{run['s_per_epoch']:.2f}",
+            f"{run['first_epoch_s']:.1f} s",
+        )
+        for run in e2e["results"]
+    ]
+    header = ["data path", "precision", "compiled", "images / s", "s / epoch", "first epoch"]
+    return [
         "### End to end: training throughput",
         "",
         f"`{e2e['command']}`; the first epoch (compilation, caches) is left out of the medians.",
         "",
-        "| data path | precision | compiled | images / s | s / epoch | first epoch |",
-        "|---|---|---|---|---|---|",
+        markdown_table(header, rows),
     ]
-    for run in e2e["results"]:
-        loader = {"tensor": "device-resident tensors", "dataloader": "DataLoader (PIL, workers)"}
-        lines.append(
-            f"| {loader.get(run['loader'], run['loader'])} | {run['precision']} | "
-            f"{'yes' if run['compile'] else 'no'} | {run['images_per_s']:,.0f} | "
-            f"{run['s_per_epoch']:.2f} | {run['first_epoch_s']:.1f} s |"
-        )
-    return [*lines, ""]
 
 
 def _loop_table(result: dict) -> list[str]:
