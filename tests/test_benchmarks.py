@@ -43,7 +43,7 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
         "torchlayers",
         "torchlayers, per-op (fused=False)",
         "minimal Python Functions",
-        "torchlayers, formula mode",
+        ops.FORMULAS,
         "torch.nn",
     }
     assert host_bound["step"]["ratios"]["minimal Python Functions"] > 0
