@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
-from tests.opinfo import OPS, OpInfo, SampleInput
+from torchlayers.testing import OPS, OpInfo, SampleInput
 
 # CUDA parametrizations carry the ``cuda`` marker; conftest.py skips them without a GPU.
 DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.cuda)]

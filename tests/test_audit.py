@@ -10,8 +10,8 @@ import dataclasses
 import pytest
 import torch
 
-import tests.opinfo
 import torchlayers.testing as T
+import torchlayers.testing.ops as registry_ops
 from examples import audit_extending_pytorch as ext
 from torchlayers.testing.__main__ import main as cli
 
@@ -182,24 +182,12 @@ def test_unknown_check_is_refused():
 def test_audit_takes_a_registry_entry():
     """An OpInfo stands for op, samples and reference; a skip under a generic test's name skips
     the checks that replace it."""
-    (relu,) = [op for op in tests.opinfo.OPS if op.name == "relu"]
+    (relu,) = [op for op in registry_ops.OPS if op.name == "relu"]
     report = T.audit(relu, checks=["parity_float32", "special_values", "formula_vs_kernel"])
     assert report.ok, report
     assert all(c.status == "pass" for c in report.checks), report
     skipping = dataclasses.replace(relu, skips={"test_special_values": "reason"})
     assert T.audit(skipping, checks=["special_values"])["special_values"].figure == "reason"
-
-
-def test_public_dataclasses_match_the_registry():
-    """tests/opinfo.py can switch to the package's dataclasses: same fields, same defaults."""
-    for ours, theirs in [
-        (T.SampleInput, tests.opinfo.SampleInput),
-        (T.OpInfo, tests.opinfo.OpInfo),
-        (T.ModuleInfo, tests.opinfo.ModuleInfo),
-    ]:
-        assert [(f.name, f.default) for f in dataclasses.fields(ours)] == [
-            (f.name, f.default) for f in dataclasses.fields(theirs)
-        ]
 
 
 # --- compilable ---------------------------------------------------------------------------------

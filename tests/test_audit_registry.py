@@ -67,7 +67,7 @@ def test_the_split_covers_every_check():
 
 def test_audit_fails_a_broken_registry_entry():
     """The registry test can fail: an entry whose reference differs is caught by parity."""
-    from tests.opinfo import OPS
+    from torchlayers.testing.ops import OPS
 
     (exp,) = [op for op in OPS if op.name == "exp"]
     broken = type(exp)(**{**vars(exp), "ref": lambda x: torch.exp(x) * (1 + 1e-3)})

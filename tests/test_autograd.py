@@ -19,8 +19,8 @@ from tests._helpers import (
     op_params,
     skip_if_listed,
 )
-from tests.opinfo import OPS
 from tests.test_regression import backward_allocations
+from torchlayers.testing.ops import OPS
 
 INPLACE_OPS = [op for op in OPS if op.supports_inplace]
 

@@ -15,7 +15,7 @@ import torch
 import torchlayers.functional as F
 import torchlayers.nn as tnn
 from tests._helpers import about, as_function, assert_same_grads, grads, op_params, skip_if_listed
-from tests.opinfo import OPS
+from torchlayers.testing.ops import OPS
 
 INPLACE_OPS = [op for op in OPS if op.supports_inplace]
 

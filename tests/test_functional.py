@@ -19,7 +19,7 @@ from tests._helpers import (
     op_params,
     skip_if_listed,
 )
-from tests.opinfo import FLOAT_DTYPES, OPS
+from torchlayers.testing import FLOAT_DTYPES, OPS
 
 UNARY_OPS = [op for op in OPS if op.unary_elementwise]
 INPLACE_OPS = [op for op in OPS if op.supports_inplace]

@@ -23,8 +23,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchlayers
 from tests._helpers import about, as_function, grads, op_params
-from tests.opinfo import OPS
 from torchlayers.autograd import kernels
+from torchlayers.testing.ops import OPS
 
 TABLE_ATEN = {op for entry in kernels.KERNELS.values() for op in entry.aten}
 TOLERANCES = {

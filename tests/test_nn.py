@@ -14,7 +14,7 @@ from torch.func import functional_call
 
 import torchlayers.nn as tnn
 from tests._helpers import DEVICES, assert_same_grads, detached_copy, first_output, grads, skip_if_listed
-from tests.opinfo import MODULES
+from torchlayers.testing.ops import MODULES
 
 
 def _config_params(with_twin_only=False):

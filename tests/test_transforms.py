@@ -8,7 +8,7 @@ import torch
 from torch.func import jacfwd, jacrev, vmap
 
 from tests._helpers import about, as_function, op_params, skip_if_listed
-from tests.opinfo import OPS
+from torchlayers.testing.ops import OPS
 
 INPLACE_OPS = [op for op in OPS if op.supports_inplace]
 

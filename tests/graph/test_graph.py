@@ -8,8 +8,8 @@ import torch
 import torchlayers.functional as F
 import torchlayers.graph as graph
 import torchlayers.nn as tnn
-from tests.opinfo import OPS
 from torchlayers.autograd import _function
+from torchlayers.testing.ops import OPS
 
 
 def _leaf(value, *shape) -> torch.Tensor:

@@ -14,19 +14,24 @@
 ``python -m torchlayers.testing package.module:MyFunction --reference torch.mul`` audits from the
 command line. :func:`compilable` is how a Function that defines ``jvp`` goes through
 ``torch.compile``. The registry's vocabulary (:class:`OpInfo`, :class:`SampleInput` and the
-sample makers) is in :mod:`torchlayers.testing.registry`.
+sample makers) is in :mod:`torchlayers.testing.registry`; torchlayers' own entries, :data:`OPS`
+and :data:`MODULES`, in :mod:`torchlayers.testing.ops` (every generic test of the project runs
+on them).
 """
 
 from torchlayers.autograd._function import compilable
 from torchlayers.testing._audit import CHECKS, LEGACY_TESTS, AuditError, Check, Report, audit
 from torchlayers.testing._calls import saved_tensor_bytes
 from torchlayers.testing._pytest import pytest_audit
+from torchlayers.testing.ops import MODULES, OPS
 from torchlayers.testing.registry import FLOAT_DTYPES, ModuleInfo, OpInfo, SampleInput
 
 __all__ = [
     "CHECKS",
     "FLOAT_DTYPES",
     "LEGACY_TESTS",
+    "MODULES",
+    "OPS",
     "AuditError",
     "Check",
     "ModuleInfo",

@@ -1,21 +1,18 @@
-"""The op registry: one entry per operation drives every generic test.
+"""The op registry: one entry per operation of torchlayers drives every generic check.
 
-Adding an op to the suite is adding one :class:`OpInfo` (and, for a module, one
-:class:`ModuleInfo`) to the lists at the bottom of this file, or of a sibling file whose
-entries are concatenated into ``OPS`` / ``MODULES``.
+Adding an op to the suite is adding one :class:`~torchlayers.testing.registry.OpInfo` (and, for
+a module, one :class:`~torchlayers.testing.registry.ModuleInfo`) to the lists at the bottom of
+this file, or of :mod:`torchlayers.testing.loss_ops`, whose entries are appended here.
 
 * ``OpInfo.op`` is the ``torchlayers.functional`` wrapper, ``OpInfo.ref`` the native torch
   callable with the same signature (the oracle), ``OpInfo.function`` the ``*Function`` class.
-* ``sample_inputs(device, dtype, requires_grad)`` returns :class:`SampleInput`s that are safe
-  for ``gradcheck`` (values kept off kinks and poles). The first positional argument is the
-  "main" input; every floating tensor argument is differentiable.
+* ``sample_inputs(device, dtype, requires_grad)`` returns samples safe for ``gradcheck``.
+
+``torchlayers.testing.audit(op_info)`` runs every check on one entry; the project's tests run
+them all.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 import torch.nn.functional as TF
@@ -23,153 +20,20 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
+from torchlayers.testing.registry import (
+    ModuleInfo,
+    OpInfo,
+    SampleInput,
+    binary_samples,
+    constant_samples,
+    linear_samples,
+    make_tensor,
+    maxout_samples,
+    prelu_samples,
+    unary_samples,
+)
 
-FLOAT_DTYPES = (torch.float64, torch.float32, torch.float16, torch.bfloat16)
-
-
-@dataclass
-class SampleInput:
-    args: tuple
-    kwargs: dict = field(default_factory=dict)
-    name: str = ""
-
-    def tensors(self) -> list[torch.Tensor]:
-        """The differentiable (floating) tensors among the arguments, in order."""
-        return [a for a in self.args if isinstance(a, torch.Tensor) and a.is_floating_point()]
-
-    def __repr__(self) -> str:  # readable pytest ids / failure messages
-        shapes = [tuple(a.shape) if isinstance(a, torch.Tensor) else a for a in self.args]
-        return f"SampleInput({self.name or shapes}, {self.kwargs})"
-
-
-@dataclass
-class OpInfo:
-    name: str
-    op: Callable
-    ref: Callable
-    function: type[torch.autograd.Function]
-    sample_inputs: Callable[[torch.device, torch.dtype, bool], list[SampleInput]]
-    # Unary elementwise ops also get special-value parity (nan, ±inf, ±0, ±1e4, 88, 700, tiny).
-    unary_elementwise: bool = False
-    # Extra kwargs the unary special-value test uses (e.g. a non-default slope).
-    special_kwargs: tuple[dict, ...] = ({},)
-    # The op accepts ``inplace=``: in-place tests run for it.
-    supports_inplace: bool = False
-    # Output dtype under autocast: "input" (activations), "low" (Linear: autocast dtype),
-    # "float32" (ops on autocast's float32 list, e.g. losses).
-    autocast_output: str = "input"
-    dtypes: tuple[torch.dtype, ...] = FLOAT_DTYPES
-    # Generic tests to skip for this op, each with the reason.
-    skips: dict[str, str] = field(default_factory=dict)
-    # (args, kwargs) of a sample -> positional arguments of ``function.apply``; None: the
-    # functional's signature with defaults filled in (the core Functions' forward signatures).
-    function_args: Callable[[tuple, dict], tuple] | None = None
-
-
-@dataclass
-class ModuleInfo:
-    module: type[torch.nn.Module]
-    # The torch.nn twin, or None when torch has none (then ``reference`` is used).
-    ref: type[torch.nn.Module] | None
-    constructor_kwargs: list[dict[str, Any]]
-    make_input: Callable[[torch.device, torch.dtype], tuple]
-    # reference(module, *inputs): native-ops result for modules without a torch.nn twin.
-    reference: Callable | None = None
-    skips: dict[str, str] = field(default_factory=dict)
-    # functional(module, *inputs): the same computation through torchlayers.functional.
-    functional: Callable | None = None
-
-
-# --- sample makers --------------------------------------------------------------------------
-
-SHAPES = [(), (0,), (7,), (3, 5), (2, 3, 4)]
-
-
-def _away_from(x: torch.Tensor, points: tuple[float, ...], margin: float = 0.1) -> torch.Tensor:
-    """Move values within ``margin`` of a kink/pole off it, keeping finite differences valid."""
-    for p in points:
-        near = (x - p).abs() < margin
-        x = torch.where(near, x + 2 * margin * torch.sign(x - p + 1e-12), x)
-    return x
-
-
-def _make(shape, device, dtype, requires_grad, low=-3.0, high=3.0, kinks=(), noncontiguous=False):
-    full = (*shape[:-1], shape[-1] * 2) if noncontiguous and shape else shape
-    x = torch.empty(full, dtype=torch.float64, device=device).uniform_(low, high)
-    x = _away_from(x, kinks).to(dtype)
-    if noncontiguous and shape:
-        x = x[..., ::2]
-    return x.detach().requires_grad_(requires_grad)
-
-
-def unary_samples(kinks=(), low=-3.0, high=3.0, kwargs_list=({},)):
-    def samples(device, dtype, requires_grad):
-        out = []
-        for kwargs in kwargs_list:
-            for shape in SHAPES:
-                out.append(
-                    SampleInput((_make(shape, device, dtype, requires_grad, low, high, kinks),), kwargs)
-                )
-            x = _make((4, 6), device, dtype, requires_grad, low, high, kinks, noncontiguous=True)
-            out.append(SampleInput((x,), kwargs, name="noncontiguous"))
-        return out
-
-    return samples
-
-
-def binary_samples(device, dtype, requires_grad):
-    pairs = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (5,)), ((0, 2), (2,))]
-    return [
-        SampleInput((_make(a, device, dtype, requires_grad), _make(b, device, dtype, requires_grad)))
-        for a, b in pairs
-    ]
-
-
-def constant_samples(device, dtype, requires_grad):
-    return [
-        SampleInput((_make(shape, device, dtype, requires_grad), c))
-        for shape, c in [((3, 4), 2.5), ((5,), -1), ((), 0.5), ((0, 3), 3.0)]
-    ]
-
-
-def prelu_samples(device, dtype, requires_grad):
-    def w(n):
-        return _make((n,), device, dtype, requires_grad, 0.05, 0.5)
-
-    k = (0.0,)
-    return [
-        SampleInput((_make((4, 3), device, dtype, requires_grad, kinks=k), w(3))),
-        SampleInput((_make((2, 3, 5), device, dtype, requires_grad, kinks=k), w(3))),
-        SampleInput((_make((2, 3, 2, 2), device, dtype, requires_grad, kinks=k), w(1))),
-        SampleInput((_make((6,), device, dtype, requires_grad, kinks=k), w(1))),
-        SampleInput((_make((), device, dtype, requires_grad, kinks=k), w(1))),
-    ]
-
-
-def linear_samples(device, dtype, requires_grad):
-    def t(*shape):
-        return _make(shape, device, dtype, requires_grad, -1.0, 1.0)
-
-    return [
-        SampleInput((t(4, 3), t(5, 3), t(5))),
-        SampleInput((t(4, 3), t(5, 3), None)),
-        SampleInput((t(2, 3, 3), t(2, 3), t(2))),
-        SampleInput((t(3), t(4, 3), t(4))),
-        SampleInput((t(0, 3), t(4, 3), t(4))),
-    ]
-
-
-def maxout_samples(device, dtype, requires_grad):
-    def t(*shape):
-        # Random scores have no ties almost surely, so the max is differentiable here.
-        return _make(shape, device, dtype, requires_grad, -1.0, 1.0)
-
-    return [
-        SampleInput((t(4, 3), t(10, 3), t(10)), {"pieces": 2}),
-        SampleInput((t(4, 3), t(9, 3), None), {"pieces": 3}),
-        SampleInput((t(2, 2, 3), t(4, 3), t(4)), {"pieces": 4}),
-        SampleInput((t(3), t(6, 3), t(6)), {"pieces": 2}),
-    ]
+__all__ = ["MODULES", "OPS", "maxout_reference_max", "mlp_reference"]
 
 
 def mlp_samples(device, dtype, requires_grad):
@@ -177,10 +41,10 @@ def mlp_samples(device, dtype, requires_grad):
     rows, a single vector, a 3-d batch and an empty batch."""
 
     def t(*shape):
-        return _make(shape, device, dtype, requires_grad, -1.0, 1.0)
+        return make_tensor(shape, device, dtype, requires_grad, -1.0, 1.0)
 
     def slope(n):
-        return _make((n,), device, dtype, requires_grad, 0.05, 0.5)
+        return make_tensor((n,), device, dtype, requires_grad, 0.05, 0.5)
 
     return [
         SampleInput((t(4, 3), t(5, 3), t(5), t(2, 5), t(2)), {"activations": ["relu"]}),
@@ -395,8 +259,8 @@ MODULES: list[ModuleInfo] = [
     ),
 ]
 
-# Loss entries live in tests/opinfo_losses.py and are appended here.
-from tests.opinfo_losses import LOSS_MODULES, LOSS_OPS  # noqa: E402  (needs the classes above)
+# The losses' entries live in loss_ops.py and are appended here.
+from torchlayers.testing.loss_ops import LOSS_MODULES, LOSS_OPS  # noqa: E402  (needs the above)
 
 OPS = OPS + LOSS_OPS
 MODULES = MODULES + LOSS_MODULES

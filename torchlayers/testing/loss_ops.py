@@ -18,7 +18,7 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
-from tests.opinfo import FLOAT_DTYPES, ModuleInfo, OpInfo, SampleInput
+from torchlayers.testing.registry import FLOAT_DTYPES, ModuleInfo, OpInfo, SampleInput
 
 REDUCTIONS = ("none", "mean", "sum")
 FULL_PRECISION = (torch.float64, torch.float32)
