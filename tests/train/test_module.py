@@ -119,9 +119,9 @@ def test_l2_penalty_is_the_sum_of_squares_on_both_backends():
 
 def test_an_unknown_loss_lists_the_names_configs_use():
     with pytest.raises(
-        ValueError, match=r"--model.loss: no loss 'crossentropy'.*cross_entropy.*multi_margin"
+        ValueError, match=r"--model.loss: no loss 'softmax_hinge'.*cross_entropy.*multi_margin"
     ):
-        create_loss("crossentropy")
+        create_loss("softmax_hinge")
     assert type(create_loss("hinge")).__name__ == "MultiMarginLoss"
 
 
