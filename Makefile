@@ -18,14 +18,14 @@ test: $(VENV)/.installed  ## ruff, then the whole suite twice: kernels on (the d
 	$(PY) -m pytest -q $(ARGS)
 	TORCHLAYERS_KERNELS=0 $(PY) -m pytest -q $(ARGS)
 
-train: $(VENV)/.installed  ## trains best.yaml; ARGS="--data.root ../shared/data/cifar10-5k --data.dataset imagefolder" offline
+train: $(VENV)/.installed  ## trains best.yaml; offline: ARGS="--data.dataset imagefolder --data.root <ImageFolder copy of CIFAR-10>"
 	$(PY) -m train fit --config $(CONFIG) $(ARGS)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed  ## saves benchmarks/results/*.json; ARGS=--write-readme also rewrites RESULTS.md and README.md
 	$(PY) -m benchmarks $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-clean:
-	rm -rf $(VENV) runs lightning_logs .pytest_cache .ruff_cache
+clean:  ## everything built or downloaded here, CIFAR-10 in data/ included
+	rm -rf $(VENV) runs lightning_logs data .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,4 +1,5 @@
-"""``python -m benchmarks``: run the suite, save the JSON, regenerate RESULTS.md."""
+"""``python -m benchmarks``: run the suite and save the JSON; ``--write-readme`` also regenerates
+RESULTS.md and the README's summary (tracked files) from the latest full runs."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ E2E_ARGS = (
     "--variant '--data.loader tensor' "
     "--variant '--data.loader tensor --trainer.precision bf16-mixed --model.compile true' "
     "--variant '--data.loader dataloader --data.num_workers 8' "
-    "-- --data.dataset imagefolder --data.root ../shared/data/cifar10-5k"
+    "-- --data.dataset imagefolder --data.root data/cifar10-5k"
 )
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,12 +55,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--e2e-args",
         default=E2E_ARGS,
         help="arguments of `python -m train.throughput` for --only e2e (default: best.yaml on the "
-        "offline subset: device-resident tensors in float32, then bf16 + torch.compile, then a "
-        "DataLoader with 8 workers)",
+        "offline subset in data/cifar10-5k, an ImageFolder copy of CIFAR-10: device-resident "
+        "tensors in float32, then bf16 + torch.compile, then a DataLoader with 8 workers)",
     )
     parser.add_argument("--output-dir", type=Path, default=report.RESULTS_DIR)
     parser.add_argument(
-        "--markdown", type=Path, default=report.MARKDOWN, help="RESULTS.md to regenerate (full runs only)"
+        "--markdown",
+        type=Path,
+        default=report.MARKDOWN,
+        help="RESULTS.md to regenerate (with --write-readme)",
+    )
+    parser.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="after a full (not --quick) run, rewrite RESULTS.md and the README's summary; default: only "
+        "the JSON is saved",
     )
     return parser.parse_args(argv)
 
@@ -134,8 +144,10 @@ def main(argv: list[str] | None = None) -> dict:
     result["wall_seconds"] = time.perf_counter() - started
     path = report.save(result, args.output_dir)
     print(f"wrote {path} ({result['wall_seconds']:.0f} s)")
-    if not config.quick:
-        print(f"wrote {report.write_markdown(args.output_dir, args.markdown)}")
+    if args.write_readme and config.quick:
+        print("--write-readme: a --quick run is not reported; RESULTS.md and README.md left as they are")
+    elif args.write_readme:
+        print(f"wrote {report.write_markdown(args.output_dir, args.markdown)} and the README's summary")
     return result
 
 

@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -449,6 +450,11 @@ def _overhead_table(result: dict) -> list[str]:
     ]
 
 
+def _portable(command: str) -> str:
+    """The command with the measuring machine's data folder replaced by what to pass there."""
+    return re.sub(r"--data.root \S+", "--data.root <ImageFolder copy of CIFAR-10>", command)
+
+
 def _e2e_table(result: dict) -> list[str]:
     e2e = result.get("e2e")
     if not e2e or not e2e.get("results"):
@@ -469,7 +475,7 @@ def _e2e_table(result: dict) -> list[str]:
     return [
         "### End to end: training throughput",
         "",
-        f"`{e2e['command']}`; the first epoch (compilation, caches) is left out of the medians.",
+        f"`{_portable(e2e['command'])}`; the first epoch (compilation, caches) is left out of the medians.",
         "",
         markdown_table(header, rows),
     ]

@@ -12,7 +12,11 @@ Two ways to feed the model:
 
 Both hold out the same deterministic validation split of the training images, normalise with the
 per-channel mean and standard deviation of the remaining training images, and make every epoch's
-shuffle and augmentation a function of (seed, epoch), so a resumed run sees the same batches.
+shuffle and augmentation a function of (seed, epoch) (the DataLoader's: of (seed, epoch, image),
+whatever the number of workers), so a run resumed from an epoch-end checkpoint sees the batches
+the uninterrupted run saw (tested for both). Not so with ``loader="dataloader"`` under DDP:
+Lightning then replaces the sampler with its distributed one, which reshuffles per epoch, but
+the augmentation draws repeat every epoch.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -33,7 +38,17 @@ from torchvision import datasets
 from torchvision import transforms as T
 from torchvision.datasets.utils import check_integrity
 
-__all__ = ["CIFAR10DataModule", "TensorLoader", "random_crop_flip", "run_seed", "whiten", "zca_whitening"]
+__all__ = [
+    "CIFAR10DataModule",
+    "TensorLoader",
+    "cache_directory",
+    "epoch_seed",
+    "normalise",
+    "random_crop_flip",
+    "run_seed",
+    "whiten",
+    "zca_whitening",
+]
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _CACHE_VERSION = 1
@@ -42,6 +57,14 @@ _CACHE_VERSION = 1
 def run_seed() -> int:
     """The run's seed (``seed_everything``'s, which LightningCLI sets from the config), 0 if unset."""
     return int(os.environ.get("PL_GLOBAL_SEED", 0))
+
+
+def epoch_seed(seed: int, epoch: int, stream: int | None = None) -> int:
+    """The seed of one epoch's random draws: ``seed · 1000003 + epoch`` (two primes' worth of room:
+    distinct for every (seed, epoch) below a million epochs), and for one of several independent
+    streams in that epoch (a rank's augmentation or dropout, an image) ``that · 1009 + stream``."""
+    base = seed * 1_000_003 + epoch
+    return base if stream is None else base * 1_009 + stream
 
 
 class _UncheckedCIFAR10(datasets.CIFAR10):
@@ -94,14 +117,15 @@ def zca_whitening(images: Tensor, mean: Tensor, std: Tensor, epsilon: float) -> 
     whitening closest to the identity). ``epsilon`` (in units of the normalised pixel variance)
     keeps the noisiest directions from being amplified. Computed in float32 on the images' device.
     """
-    x = _normalise(images, mean, std).flatten(1)
+    x = normalise(images, mean, std).flatten(1)
     x = x - x.mean(0)
     covariance = x.T @ x / len(x)
     eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
     return (eigenvectors * (eigenvalues.clamp_min(0) + epsilon).rsqrt()) @ eigenvectors.T
 
 
-def _normalise(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+def normalise(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+    """``(images - mean) / std`` per channel, as float32 ``(N, C, H, W)``."""
     return (images.float() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
 
 
@@ -109,7 +133,7 @@ def whiten(images: Tensor, mean: Tensor, std: Tensor, matrix: Tensor, chunk: int
     """``normalise(images) @ matrix`` as float32 images ``(N, C, H, W)``, in chunks of ``chunk``."""
     out = torch.empty(images.shape, dtype=torch.float32, device=images.device)
     for start in range(0, len(images), chunk):
-        part = _normalise(images[start : start + chunk], mean, std)
+        part = normalise(images[start : start + chunk], mean, std)
         out[start : start + chunk] = (part.flatten(1) @ matrix).view_as(part)
     return out
 
@@ -149,8 +173,7 @@ class TensorLoader:
         world_size: int = 1,
     ) -> None:
         self.images, self.labels = images, labels
-        self.scale = (1.0 / std).view(1, -1, 1, 1)
-        self.shift = (-mean / std).view(1, -1, 1, 1)
+        self.mean, self.std = mean, std
         self.batch_size, self.train = batch_size, train
         self.crop_padding, self.flip = crop_padding, flip
         self.seed, self.epoch = seed, epoch
@@ -174,9 +197,9 @@ class TensorLoader:
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         device = self.labels.device
         # One stream for the shared permutation, one per rank for the augmentation.
-        generator = torch.Generator(device).manual_seed(self.seed * 1_000_003 + self.epoch())
+        generator = torch.Generator(device).manual_seed(epoch_seed(self.seed, self.epoch()))
         indices = self._indices(generator)
-        generator.manual_seed((self.seed * 1_000_003 + self.epoch()) * 1_009 + self.rank + 1)
+        generator.manual_seed(epoch_seed(self.seed, self.epoch(), stream=self.rank + 1))
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             batch = indices[start : start + self.batch_size]
             images = self.images[batch]
@@ -185,48 +208,120 @@ class TensorLoader:
             if images.is_floating_point():  # already normalised (and whitened)
                 yield images, self.labels[batch]
             else:
-                yield torch.addcmul(self.shift, images.float(), self.scale), self.labels[batch]
+                yield normalise(images, self.mean, self.std), self.labels[batch]
 
 
 def _decode_image_folder(folder: Path) -> tuple[Tensor, Tensor]:
     dataset = datasets.ImageFolder(str(folder))
     if tuple(dataset.classes) != CLASSES:
         raise ValueError(f"{folder}: expected the CIFAR-10 class folders {CLASSES}, found {dataset.classes}")
-    images = torch.stack([T.functional.pil_to_tensor(dataset.loader(path)) for path, _ in dataset.samples])
-    return images, torch.tensor(dataset.targets)
+    images = []
+    for path, _ in dataset.samples:
+        try:
+            image = T.functional.pil_to_tensor(dataset.loader(path))
+        except OSError as error:  # truncated or not an image: say which file
+            raise OSError(f"{path}: {error}") from error
+        if image.shape != (3, 32, 32):
+            raise ValueError(f"{path}: a {tuple(image.shape)} image; CIFAR-10 images are (3, 32, 32) RGB")
+        images.append(image)
+    return torch.stack(images), torch.tensor(dataset.targets)
 
 
-def _cache_file(folder: Path) -> Path:
-    """Beside the split when its folder is writable, else in the user's cache directory."""
-    if os.access(folder.parent, os.W_OK):
-        return folder.parent / f".{folder.name}-uint8.pt"
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "torchlayers"
-    cache_home.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
-    return cache_home / f"{folder.name}-{digest}-uint8.pt"
+def cache_directory() -> Path:
+    """``$XDG_CACHE_HOME/torchlayers`` (default ``~/.cache/torchlayers``): decoded data sets live
+    there, never in the user's data folder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "torchlayers"
 
 
 def _image_folder_arrays(folder: Path, cache: bool) -> tuple[Tensor, Tensor]:
-    """Decoded ``(uint8 images (N, 3, H, W), labels)`` of an ImageFolder split, cached as a .pt
-    file (keyed by the file list, sizes and mtimes) so the PNGs are decoded once."""
+    """Decoded ``(uint8 images (N, 3, H, W), labels)`` of an ImageFolder split, cached in
+    :func:`cache_directory` under a name keyed by the folder's path and its contents (the file
+    list, sizes and mtimes), so the PNGs are decoded once. A cache that cannot be read or written
+    costs a decode and a warning, never the run."""
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    key = [_CACHE_VERSION] + [
+    key = [_CACHE_VERSION, str(folder.resolve())] + [
         (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files
     ]
-    cache_file = _cache_file(folder)
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    cache_file = cache_directory() / f"imagefolder-{folder.name}-{digest}.pt"
     if cache and cache_file.is_file():
-        cached = torch.load(cache_file, weights_only=True)
-        if cached["key"] == key:
-            return cached["images"], cached["labels"]
+        try:
+            cached = torch.load(cache_file, weights_only=True)
+            if cached["key"] == key:
+                return cached["images"], cached["labels"]
+        except Exception as error:  # truncated, or not ours: decode again
+            warnings.warn(
+                f"ignoring the unreadable cache {cache_file} ({error}); decoding {folder}", stacklevel=2
+            )
     images, labels = _decode_image_folder(folder)
     if cache:
+        temporary = None
         try:  # atomic: concurrent processes never read a half-written cache
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=cache_file.parent, suffix=".tmp", delete=False) as handle:
+                temporary = Path(handle.name)
                 torch.save({"key": key, "images": images, "labels": labels}, handle)
-            os.replace(handle.name, cache_file)
-        except OSError:  # nowhere to write: decode again next time
-            pass
+            os.replace(temporary, cache_file)
+        except Exception as error:  # no room, no permission, a file-size limit: decode next time
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            warnings.warn(f"could not cache {folder} in {cache_file.parent} ({error})", stacklevel=2)
     return images, labels
+
+
+class _SeededImages(torch.utils.data.Dataset):
+    """A data set addressed by ``(epoch, index)``: image ``index`` of epoch ``epoch`` is transformed
+    with the torch generator seeded by ``epoch_seed(seed, epoch, index)``, so the augmentation
+    depends neither on which worker (or the main process) draws it nor on what drew before. The
+    epoch travels with the index because workers may start before the epoch is known."""
+
+    def __init__(self, dataset: torch.utils.data.Dataset, seed: int) -> None:
+        self.dataset, self.seed = dataset, seed
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: tuple[int, int]):
+        epoch, index = key
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(epoch_seed(self.seed, epoch, stream=index))
+            return self.dataset[index]
+
+
+class _EpochShuffle(torch.utils.data.Sampler[tuple[int, int]]):
+    """``(epoch, index)`` in the order of epoch ``e``'s permutation, drawn from
+    ``epoch_seed(seed, e)``; Lightning calls ``set_epoch`` before each epoch."""
+
+    def __init__(self, count: int, seed: int, epoch: int = 0) -> None:
+        self.count, self.seed, self.epoch = count, seed, epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        generator = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch))
+        return ((self.epoch, index) for index in torch.randperm(self.count, generator=generator).tolist())
+
+
+def _check_sizes(**sizes) -> None:
+    """Bad sizes fail when the config is instantiated, naming the option, before data loads."""
+    problems = []
+    for name in ("batch_size", "eval_batch_size"):
+        if isinstance(sizes[name], bool) or not sizes[name] >= 1:
+            problems.append(f"--data.{name} must be a positive integer, got {sizes[name]}")
+    for name in ("crop_padding", "num_workers"):
+        if not sizes[name] >= 0:
+            problems.append(f"--data.{name} must be non-negative, got {sizes[name]}")
+    if sizes["train_subset"] is not None and not sizes["train_subset"] >= 2:
+        problems.append(f"--data.train_subset must be at least 2 (or null), got {sizes['train_subset']}")
+    val_size = sizes["val_size"]
+    if not val_size > 0 or (val_size >= 1 and val_size != int(val_size)):
+        problems.append(f"--data.val_size must be a fraction in (0, 1) or a whole count, got {val_size}")
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 class CIFAR10DataModule(pl.LightningDataModule):
@@ -237,9 +332,10 @@ class CIFAR10DataModule(pl.LightningDataModule):
         root: data folder. ``cifar10``: where ``cifar-10-batches-py/`` is (downloaded there);
             ``imagefolder``: the folder holding ``train/`` and ``test/`` with one folder per class.
         dataset: ``cifar10`` (torchvision's CIFAR10, downloaded and md5-checked) or
-            ``imagefolder`` (e.g. the offline subset ``../shared/data/cifar10-5k``).
+            ``imagefolder`` (an ImageFolder copy of CIFAR-10, e.g. an offline subset).
         download: download CIFAR-10 into ``root`` when it is missing.
-        check_integrity: verify the md5 of every CIFAR-10 file in ``prepare_data``.
+        check_integrity: verify the md5 of every CIFAR-10 file in ``prepare_data``. The batches
+            are pickles, and unpickling an unchecked file can run code: ``False`` warns.
         val_size: validation images held out of the training images: a count, or a fraction < 1.
         split_seed: seed of the (fixed) validation split.
         batch_size: training batch size (per process under DDP).
@@ -252,7 +348,8 @@ class CIFAR10DataModule(pl.LightningDataModule):
         loader: ``tensor`` (device-resident uint8 tensors, batched augmentation on the device) or
             ``dataloader`` (DataLoader of PIL images with torchvision transforms).
         num_workers: DataLoader worker processes (``loader=dataloader`` only).
-        cache: cache the decoded ImageFolder arrays as a .pt file beside ``train/`` and ``test/``.
+        cache: cache the decoded ImageFolder arrays in the user's cache directory
+            (:func:`cache_directory`).
         train_subset: use only the first N training images (quick runs, tests); ``None``: all.
     """
 
@@ -275,19 +372,38 @@ class CIFAR10DataModule(pl.LightningDataModule):
         train_subset: int | None = None,
     ) -> None:
         super().__init__()
+        _check_sizes(
+            val_size=val_size,
+            batch_size=batch_size,
+            eval_batch_size=eval_batch_size,
+            crop_padding=crop_padding,
+            num_workers=num_workers,
+            train_subset=train_subset,
+        )
         self.save_hyperparameters()
         self.root = Path(root)
         self.dataset, self.download, self.check_integrity = dataset, download, check_integrity
         self.val_size, self.split_seed = val_size, split_seed
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.crop_padding, self.flip = crop_padding, flip
-        if zca_epsilon is not None and zca_epsilon <= 0:
-            raise ValueError(f"zca_epsilon must be positive, got {zca_epsilon}")
+        if zca_epsilon is not None and not zca_epsilon > 0:
+            raise ValueError(f"--data.zca_epsilon must be positive, got {zca_epsilon}")
         self.zca_epsilon = zca_epsilon
         self.whitening: Tensor | None = None
         self.loader, self.num_workers, self.cache = loader, num_workers, cache
         self.train_subset = train_subset
         self.splits: dict[str, tuple[Tensor, Tensor]] = {}
+        self._first_epoch = 0  # of this process's fit: a resume's, from the checkpoint
+
+    def state_dict(self) -> dict[str, int]:
+        # Checkpoints are written at epoch ends, so a resume starts with the next epoch. Its
+        # sampler must know that when it is built: Lightning creates the first epoch's iterator
+        # (and DataLoader workers then draw their indices) before it calls set_epoch.
+        trainer = self.trainer
+        return {"next_epoch": trainer.current_epoch + 1} if trainer is not None else {}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self._first_epoch = state.get("next_epoch", 0)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -312,6 +428,12 @@ class CIFAR10DataModule(pl.LightningDataModule):
                 datasets.CIFAR10(str(self.root), train=True, download=True)
             except Exception as error:  # URLError, socket timeouts, HTTP errors, md5 mismatch
                 raise RuntimeError(self._offline_hint(f"Could not download CIFAR-10 ({error})")) from error
+        if not self.check_integrity:
+            warnings.warn(
+                f"--data.check_integrity false: the CIFAR-10 batches in {self.root} are pickles read "
+                f"without their md5 check, and unpickling a file from an untrusted source can run code",
+                stacklevel=2,
+            )
         corrupted = _corrupted_cifar10_files(self.root) if self.check_integrity else []
         if corrupted:
             raise RuntimeError(
@@ -323,7 +445,8 @@ class CIFAR10DataModule(pl.LightningDataModule):
         return (
             f"{reason}. Offline, train on an ImageFolder copy instead: "
             f"--data.dataset imagefolder --data.root <folder with train/ and test/> "
-            f"(e.g. --data.root ../shared/data/cifar10-5k)."
+            f"(an ImageFolder copy of CIFAR-10), or put the python batches (cifar-10-batches-py/) "
+            f"in --data.root."
         )
 
     def _arrays(self, train: bool) -> tuple[Tensor, Tensor]:
@@ -370,6 +493,17 @@ class CIFAR10DataModule(pl.LightningDataModule):
             "val": (images[self.val_indices], labels[self.val_indices]),
             "test": (test_images, test_labels),
         }
+
+    def test_names(self) -> list[str]:
+        """What names each test image in a predictions file: its path under ``--data.root``
+        (imagefolder), or ``test_batch[<row>]`` (the CIFAR-10 batch and row)."""
+        if self.dataset == "imagefolder":
+            folder = self.root / "test"
+            return [
+                str(Path(path).relative_to(self.root))
+                for path, _ in datasets.ImageFolder(str(folder)).samples
+            ]
+        return [f"test_batch[{row}]" for row in range(len(self.splits["test"][1]))]
 
     # --- loaders -------------------------------------------------------------------------
 
@@ -422,10 +556,17 @@ class CIFAR10DataModule(pl.LightningDataModule):
         if split != "test":  # the split's indices also address the full set (train_subset is a prefix)
             indices = self.train_indices if train else self.val_indices
             dataset = torch.utils.data.Subset(dataset, indices.tolist())
+        sampler = None
+        if train:
+            dataset = _SeededImages(dataset, run_seed())
+            sampler = _EpochShuffle(len(dataset), run_seed(), self._first_epoch)
         return torch.utils.data.DataLoader(
             dataset,
             batch_size=self.batch_size if train else self.eval_batch_size,
-            shuffle=train,
+            sampler=sampler,
+            # its own generator: the workers' base seed is then not drawn from the global one,
+            # which the model's dropout uses (the images' draws are seeded per image)
+            generator=torch.Generator().manual_seed(run_seed()),
             drop_last=train,
             num_workers=self.num_workers,
             persistent_workers=False,

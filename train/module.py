@@ -4,6 +4,7 @@ learning-rate schedule and accuracy. Its typed ``__init__`` is the ``model:`` se
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ from torch import Tensor
 
 import torchlayers
 from torchlayers.models import MLP
-from train.data import run_seed
+from train.data import epoch_seed, run_seed
 
 __all__ = ["LOSS_ALIASES", "Classifier", "create_loss", "l2_penalty"]
 
@@ -32,8 +33,15 @@ def create_loss(name: str, backend: str = "torchlayers", **kwargs: Any) -> torch
     for attribute in dir(namespace):
         if attribute.lower() == wanted:
             return getattr(namespace, attribute)(**kwargs)
-    known = sorted(a for a in dir(namespace) if a.endswith("Loss") and not a.startswith("_"))
-    raise ValueError(f"no loss {name!r} in {namespace.__name__}; it has {', '.join(known) or 'none yet'}")
+    known = sorted(
+        [*LOSS_ALIASES, *(_snake_case(a[: -len("Loss")]) for a in dir(namespace) if a.endswith("Loss"))]
+    )
+    raise ValueError(f"--model.loss: no loss {name!r}; the names are {', '.join(known)}")
+
+
+def _snake_case(name: str) -> str:
+    """``CrossEntropyLoss``'s stem ``CrossEntropy`` → ``cross_entropy``, as configs write it."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def l2_penalty(weights: Sequence[Tensor], backend: str = "torchlayers") -> Tensor:
@@ -41,8 +49,7 @@ def l2_penalty(weights: Sequence[Tensor], backend: str = "torchlayers") -> Tenso
     ``l2_regularization`` (or native ops for ``backend="torch"``)."""
     if backend == "torch":
         return sum(weight.square().sum() for weight in weights)
-    l2_regularization = torchlayers.functional.l2_regularization  # resolved late: added by the losses work
-    return sum(l2_regularization(weight) for weight in weights)
+    return torchlayers.functional.l2_regularization(*weights, weight=1.0)
 
 
 class Classifier(pl.LightningModule):
@@ -76,6 +83,8 @@ class Classifier(pl.LightningModule):
         tta_flip: at validation/test/predict time average the scores of each image and its mirror.
         compile: ``torch.compile`` the network (the torchlayers Functions compile through their
             jvp-free twins).
+        kernels: let ATen's fused kernels stand in for torchlayers' formulas (``False``: the
+            formulas only, see :func:`torchlayers.use_kernels`), from ``setup`` to ``teardown``.
     """
 
     def __init__(
@@ -100,9 +109,25 @@ class Classifier(pl.LightningModule):
         warmup: float = 0.2,
         tta_flip: bool = False,
         compile: bool = False,
+        kernels: bool = True,
     ) -> None:
         super().__init__()
+        _check_options(
+            hidden_sizes=hidden_sizes,
+            activation=activation,
+            pieces=pieces,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            in_features=in_features,
+            num_classes=num_classes,
+            l2=l2,
+            lr=lr,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            warmup=warmup,
+        )
         self.save_hyperparameters()
+        self._kernels_mode: torchlayers.use_kernels | None = None
         self.net = MLP(
             in_features,
             hidden_sizes,
@@ -127,6 +152,15 @@ class Classifier(pl.LightningModule):
         self._train_correct: Tensor | None = None
         self._train_seen = 0
 
+    def setup(self, stage: str) -> None:
+        if self._kernels_mode is None:  # restored in teardown, whatever the mode was before
+            self._kernels_mode = torchlayers.use_kernels(self.hparams.kernels)
+
+    def teardown(self, stage: str) -> None:
+        if self._kernels_mode is not None:
+            self._kernels_mode.__exit__(None, None, None)
+            self._kernels_mode = None
+
     def configure_model(self) -> None:
         if self.hparams.compile and not getattr(self, "_compiled", False):
             self.net.compile()  # in place: state_dict keys stay those of the eager network
@@ -147,12 +181,13 @@ class Classifier(pl.LightningModule):
     def on_train_epoch_start(self) -> None:
         # Dropout draws from the global generator: seeding it per epoch (and rank) makes a run
         # resumed from an epoch-end checkpoint draw exactly what the uninterrupted run drew.
-        torch.manual_seed((run_seed() * 1_000_003 + self.current_epoch) * 1_009 + self.global_rank)
+        torch.manual_seed(epoch_seed(run_seed(), self.current_epoch, stream=self.global_rank))
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> Tensor:
         images, labels = batch
         scores = self.net(images)
         loss = self.criterion(scores, labels)
+        _check_finite(loss, self.current_epoch, self.global_step, self.hparams.lr)
         if self._train_correct is None:
             self._train_correct = torch.zeros((), dtype=torch.long, device=labels.device)
         self._train_correct += (scores.detach().argmax(-1) == labels).sum()
@@ -187,8 +222,25 @@ class Classifier(pl.LightningModule):
     def test_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> None:
         self._evaluate(batch, "test")
 
-    def predict_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> Tensor:
-        return self._eval_scores(batch[0]).argmax(-1)
+    def predict_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> dict[str, Tensor]:
+        """The predicted class of each image and its softmax probability (the score)."""
+        probabilities = self._eval_scores(batch[0]).softmax(-1)
+        score, predicted = probabilities.max(-1)
+        return {"class": predicted, "score": score, "label": batch[1]}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # Every checkpoint passes through here: one with non-finite weights is never written.
+        broken = [
+            name
+            for name, t in checkpoint["state_dict"].items()
+            if t.is_floating_point() and not bool(torch.isfinite(t).all())
+        ]
+        if broken:
+            raise FloatingPointError(
+                f"refusing to save a checkpoint at epoch {self.current_epoch}, step {self.global_step}: "
+                f"non-finite values in {', '.join(broken)}; the training diverged "
+                f"(try a smaller --model.lr than {self.hparams.lr})"
+            )
 
     def configure_optimizers(self):
         decayed = {id(p) for p in self._weights()}
@@ -221,3 +273,49 @@ class Classifier(pl.LightningModule):
 
             schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def _check_finite(loss: Tensor, epoch: int, step: int, lr: float) -> None:
+    """Stops a diverged run before its backward: one host sync per step (the progress bar and
+    the step logging read the loss on the host each step anyway)."""
+    if not bool(torch.isfinite(loss.detach())):
+        raise FloatingPointError(
+            f"the training loss is {float(loss)} at epoch {epoch}, step {step}: the run diverged. "
+            f"Try a smaller --model.lr (now {lr}), a longer --model.warmup, or --model.loss_kwargs "
+            f"that keep the loss finite; no checkpoint of this state was written."
+        )
+
+
+def _check_options(**options: Any) -> None:
+    """Bad sizes and rates fail here, when the config is instantiated, before any data loads."""
+    problems = []
+    hidden = options["hidden_sizes"]
+    if any(isinstance(size, bool) or not isinstance(size, int) or size < 1 for size in hidden):
+        problems.append(f"--model.hidden_sizes must be positive integers, got {list(hidden)}")
+    if not hidden:  # the linear classifier: options of hidden layers would be ignored silently
+        activation, dropout = options["activation"], options["dropout"]
+        if activation not in ("relu", [], ()):
+            problems.append(
+                f"--model.activation {activation!r} has no effect: --model.hidden_sizes is [] "
+                f"(the linear classifier Wx + b has no hidden layer)"
+            )
+        if dropout not in (0, 0.0, (), []):
+            problems.append(f"--model.dropout {dropout} has no effect: --model.hidden_sizes is []")
+    dropouts = [options["dropout"]] if isinstance(options["dropout"], (int, float)) else options["dropout"]
+    for name, values in (("dropout", dropouts), ("input_dropout", [options["input_dropout"]])):
+        if any(not 0 <= value < 1 for value in values):
+            problems.append(f"--model.{name} must be in [0, 1), got {options[name]}")
+    for name, low in (("pieces", 1), ("in_features", 1), ("num_classes", 2)):
+        if options[name] < low:
+            problems.append(f"--model.{name} must be at least {low}, got {options[name]}")
+    if not options["lr"] > 0:
+        problems.append(f"--model.lr must be positive, got {options['lr']}")
+    for name in ("l2", "weight_decay"):
+        if not options[name] >= 0:
+            problems.append(f"--model.{name} must be non-negative, got {options[name]}")
+    if not 0 <= options["momentum"] < 1:
+        problems.append(f"--model.momentum must be in [0, 1), got {options['momentum']}")
+    if not 0 <= options["warmup"] < 1:
+        problems.append(f"--model.warmup must be in [0, 1), got {options['warmup']}")
+    if problems:
+        raise ValueError("; ".join(problems))

@@ -3,8 +3,12 @@ markdown table and PNG training curves.
 
 Reads what :mod:`train.cli` writes into every ``runs/<name>/version_<n>/``: ``summary.json``
 (device, times, test and validation accuracy), ``config.yaml`` (the resolved config, for the
-model's description) and ``metrics.csv`` (the per-epoch curves). By default the newest version of
-each run name is reported (a rerun replaces the previous one); ``--all_versions`` lists every one.
+model's description) and ``metrics.csv`` (the per-epoch curves). Only fits are results: the
+evaluations that ``validate``/``test``/``predict`` record inside a run are not rows. By default a
+run name's row is its newest version, averaged with the newest version of every other seed of the
+same model and data options (``python -m train.run_configs --seeds N``): mean ± standard deviation
+(n - 1) over the seeds; a rerun with the same seed replaces the previous one. ``--all_versions``
+lists every version. The curves are written only when ``--plot`` names a PNG.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import argparse
 import csv
 import json
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from torchlayers._tables import markdown_table as _markdown_table
 
 __all__ = ["Run", "curves", "describe_model", "find_runs", "main", "markdown_table", "plot_curves"]
 
@@ -40,10 +47,15 @@ class Run:
     path: Path
     summary: dict
     config: dict = field(default_factory=dict)
+    seeds: list[Run] = field(default_factory=list)  # this run and its other seeds' newest runs
 
     @property
     def version(self) -> int:
         return _version_number(self.path)
+
+    @property
+    def seed(self) -> int | None:
+        return self.summary.get("seed", self.config.get("seed_everything"))
 
     @property
     def model(self) -> dict:
@@ -73,12 +85,34 @@ def find_runs(root: Path, names: Sequence[str] | None = None, all_versions: bool
         order = sorted(by_name)
     runs = []
     for name in order:
-        versions = sorted(by_name[name], key=_version_number)
-        for path in versions if all_versions else versions[-1:]:
-            config_file = path / "config.yaml"
-            config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
-            runs.append(Run(name, path, json.loads((path / "summary.json").read_text()), config or {}))
+        versions = [_read_run(name, path) for path in sorted(by_name[name], key=_version_number)]
+        versions = [run for run in versions if run.summary.get("subcommand", "fit") == "fit"]
+        if all_versions:
+            for run in versions:
+                run.seeds = [run]
+            runs.extend(versions)
+        elif versions:
+            newest = versions[-1]
+            by_seed: dict = {}
+            for run in versions:  # the newest of each seed with the newest's options
+                if _options(run) == _options(newest):
+                    by_seed[run.seed] = run
+            newest.seeds = sorted(by_seed.values(), key=lambda run: (run.seed is None, run.seed or 0))
+            runs.append(newest)
     return runs
+
+
+def _read_run(name: str, path: Path) -> Run:
+    config_file = path / "config.yaml"
+    config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    return Run(name, path, json.loads((path / "summary.json").read_text()), config or {})
+
+
+def _options(run: Run) -> tuple:
+    """What a run computes, but for its seed and where its data lives."""
+    data = {k: v for k, v in (run.config.get("data") or {}).items() if k not in ("root", "num_workers")}
+    trainer = run.config.get("trainer") or {}
+    return repr(run.model), repr(data), trainer.get("max_epochs"), run.summary.get("backend")
 
 
 def describe_model(model: dict) -> str:
@@ -103,12 +137,21 @@ def _format_accuracy(value: float | None) -> str:
     return "—" if value is None or math.isnan(value) else f"{100 * value:.1f} %"
 
 
+def _format_accuracies(values: Sequence[float | None]) -> str:
+    """One value as ``46.7 %``; several (seeds) as their mean ± standard deviation (n - 1)."""
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    if len(known) < 2 or len(known) < len(values):
+        return _format_accuracy(known[0] if len(values) == 1 and known else None)
+    return f"{100 * statistics.mean(known):.1f} ± {100 * statistics.stdev(known):.1f} %"
+
+
 def _format_seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
 
 
 def markdown_table(runs: Sequence[Run], show_version: bool = False) -> str:
-    """One row per run: config, model, loss, backend, test/val accuracy, epochs, times, device."""
+    """One row per run (its seeds averaged): config, model, loss, backend, test/val accuracy,
+    seeds, epochs, times, device."""
     header = [
         "config",
         "model",
@@ -116,16 +159,19 @@ def markdown_table(runs: Sequence[Run], show_version: bool = False) -> str:
         "backend",
         "test acc",
         "val acc",
+        "seeds",
         "epochs",
         "fit time",
         "time / epoch",
         "device",
     ]
-    rows = [header, ["---"] * len(header)]
+    rows = []
     for run in runs:
         summary, model = run.summary, run.model
+        seeds = run.seeds or [run]
         epochs = summary.get("epochs")
-        fit = summary.get("fit_s")
+        fits = [r.summary.get("fit_s") for r in seeds]
+        fit = statistics.mean(fits) if None not in fits else None
         per_epoch = fit / epochs if fit is not None and epochs else None
         device = summary.get("device", "?")
         if summary.get("precision") not in (None, "32-true"):
@@ -138,15 +184,16 @@ def markdown_table(runs: Sequence[Run], show_version: bool = False) -> str:
                 describe_model(model),
                 model.get("loss", "cross_entropy"),
                 summary.get("backend") or model.get("backend", "torchlayers"),
-                _format_accuracy(summary.get("test/acc")),
-                _format_accuracy(summary.get("val/acc")),
+                _format_accuracies([r.summary.get("test/acc") for r in seeds]),
+                _format_accuracies([r.summary.get("val/acc") for r in seeds]),
+                str(len(seeds)),
                 str(epochs if epochs is not None else "—"),
                 _format_seconds(fit),
                 _format_seconds(per_epoch),
                 device,
             ]
         )
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+    return _markdown_table(header, rows)
 
 
 def curves(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:

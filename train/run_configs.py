@@ -2,15 +2,16 @@
 
 ::
 
-    python -m train.run_configs [CONFIG ...] [--exclude best] [--runs runs] [-- CLI overrides]
-    python -m train.run_configs --exclude best -- \
-        --data.dataset imagefolder --data.root ../shared/data/cifar10-5k
+    python -m train.run_configs [CONFIG ...] [--exclude best] [--seeds N] [--runs runs] [-- CLI overrides]
+    python -m train.run_configs --exclude best --seeds 3 -- \
+        --data.dataset imagefolder --data.root <an ImageFolder copy of CIFAR-10>
 
 Each config runs as its own ``python -m train fit --config <config> --test_after_fit true``
-process (a fresh seed, fresh Lightning state, and the command recorded in its ``summary.json``),
-logging under ``<runs>/<config name>/version_<n>/``; everything after ``--`` is passed to every
-run. Its output goes to ``<runs>/<config name>.log``. At the end :mod:`train.results` writes
-``<runs>/results.md`` and ``<runs>/curves.png`` for the runs just made.
+process (fresh Lightning state, and the command recorded in its ``summary.json``), once per seed
+(``--seed_everything 0 .. N-1``), logging under ``<runs>/<config name>/version_<n>/``; everything
+after ``--`` is passed to every run. Its output goes to ``<runs>/<config name>.log``
+(``<config name>.seed<k>.log`` with several seeds). At the end :mod:`train.results` writes
+``<runs>/results.md`` (mean ± standard deviation over the seeds) and ``<runs>/curves.png``.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def resolve_configs(names: Sequence[str], exclude: Sequence[str] = ()) -> list[P
     return [path for path in paths if path.stem not in set(exclude)]
 
 
-def command(config: Path, runs: Path, overrides: Sequence[str] = ()) -> list[str]:
-    """The ``python -m train fit`` command line for one config."""
+def command(config: Path, runs: Path, overrides: Sequence[str] = (), seed: int | None = None) -> list[str]:
+    """The ``python -m train fit`` command line for one config (and seed)."""
     with contextlib.suppress(ValueError):  # relative to the working directory: a readable command
         config = Path(os.path.relpath(config))
     return [
@@ -67,6 +68,7 @@ def command(config: Path, runs: Path, overrides: Sequence[str] = ()) -> list[str
         "--test_after_fit=true",
         f"--trainer.default_root_dir={runs}",
         "--trainer.enable_progress_bar=false",
+        *([] if seed is None else [f"--seed_everything={seed}"]),
         *overrides,
     ]
 
@@ -88,34 +90,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="the runs folder (default: runs)")
     parser.add_argument("--output", type=Path, help="markdown table (default: <runs>/results.md)")
     parser.add_argument("--plot", type=Path, help="training curves PNG (default: <runs>/curves.png)")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per config, seeds 0 .. N-1 (default: 1)")
     parser.add_argument("--dry_run", action="store_true", help="print the commands, run nothing")
     args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
 
     configs = resolve_configs(args.configs, args.exclude)
+    seeds = [None] if args.seeds == 1 else list(range(args.seeds))  # one run: the configs' own seed
+    jobs = [(config, seed) for config in configs for seed in seeds]
     done, failed = [], []
     started = time.perf_counter()
-    for index, config in enumerate(configs, start=1):
-        line = command(config, args.runs, overrides)
+    for index, (config, seed) in enumerate(jobs, start=1):
+        line = command(config, args.runs, overrides, seed)
         if args.dry_run:
             print(" ".join(["python", *line[1:]]))
             continue
         args.runs.mkdir(parents=True, exist_ok=True)
-        log = args.runs / f"{config.stem}.log"
-        print(f"[{index}/{len(configs)}] {config.stem} ...", end=" ", flush=True)
+        label = config.stem if seed is None else f"{config.stem}.seed{seed}"
+        log = args.runs / f"{label}.log"
+        print(f"[{index}/{len(jobs)}] {label} ...", end=" ", flush=True)
         begin = time.perf_counter()
         with open(log, "w") as output:
             returncode = subprocess.run(line, stdout=output, stderr=subprocess.STDOUT).returncode
         seconds = time.perf_counter() - begin
         if returncode != 0:
-            failed.append(config.stem)
+            failed.append(label)
             print(f"FAILED (exit {returncode}, {seconds:.0f} s), see {log}", flush=True)
             continue
-        done.append(config.stem)
+        if config.stem not in done:
+            done.append(config.stem)
         accuracy = _newest_summary(args.runs, config.stem).get("test/acc", float("nan"))
         print(f"test acc {100 * accuracy:.1f} % in {seconds:.0f} s", flush=True)
     if args.dry_run:
         return 0
-    print(f"{len(done)} runs in {time.perf_counter() - started:.0f} s", end="")
+    print(f"{len(jobs) - len(failed)} runs in {time.perf_counter() - started:.0f} s", end="")
     print(f"; failed: {', '.join(failed)}" if failed else "")
     if done:
         output = args.output or args.runs / "results.md"

@@ -1,10 +1,11 @@
 """Training throughput of a config: images per second and seconds per epoch, per data path.
 
 ``python -m train.throughput --config train/configs/best.yaml --epochs 4 -- --data.dataset imagefolder
---data.root ../shared/data/cifar10-5k`` trains the config's model with Lightning's ``Trainer.fit``
-(validation off, no checkpoints or logs) once per requested variant, e.g. the device-resident tensor
-loader against the ``DataLoader`` of PIL images, and prints one JSON line per variant. The first
-epoch (CUDA context, ``torch.compile``, caches) is reported apart and left out of the medians.
+--data.root <folder>`` (an ImageFolder copy of CIFAR-10 there) trains the config's model with
+Lightning's ``Trainer.fit`` (validation off, no checkpoints or logs) once per requested variant,
+e.g. the device-resident tensor loader against the ``DataLoader`` of PIL images, and prints one
+JSON line per variant. The first epoch (CUDA context, ``torch.compile``, caches) is reported apart
+and left out of the medians.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def make_fake_cifar10(root: Path, seed: int = 0) -> dict[str, str]:
 
 
 def make_fake_image_folder(root: Path, train: int = 60, test: int = 20, seed: int = 0) -> None:
-    """``root/{train,test}/<class>/<n>.png``, the layout of ../shared/data/cifar10-5k."""
+    """``root/{train,test}/<class>/<n>.png``: an ImageFolder copy of CIFAR-10."""
     rng = np.random.default_rng(seed)
     for split, count in (("train", train), ("test", test)):
         data, labels = _images(rng, count)
@@ -70,3 +70,26 @@ class StopAfter(pl.Callback):
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         if trainer.current_epoch + 1 >= self.epochs:
             trainer.should_stop = True
+
+
+class FailAt(pl.Callback):
+    """Raises in the middle of epoch ``epoch`` (after batch ``batch``), as a crash or a kill would
+    stop the run there."""
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.epoch, self.batch = epoch, batch
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_index) -> None:
+        if trainer.current_epoch == self.epoch and batch_index == self.batch:
+            raise RuntimeError("killed")
+
+
+class RecordKernels(pl.Callback):
+    """Records ``torchlayers.kernels_enabled()`` at every training step."""
+
+    seen: list[bool] = []
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_index) -> None:
+        import torchlayers
+
+        RecordKernels.seen.append(torchlayers.kernels_enabled())

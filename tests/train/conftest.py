@@ -6,6 +6,14 @@ from torchvision import datasets
 from tests.train._helpers import make_fake_cifar10, make_fake_image_folder
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """Every test's decoded-data cache in its own folder, never the user's ~/.cache."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home / "torchlayers"
+
+
 @pytest.fixture
 def fake_cifar10(tmp_path, monkeypatch):
     """A fake CIFAR-10 in the official layout whose md5s torchvision's integrity check accepts:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.error
+import warnings
 from pathlib import Path
 
 import pytest
 import torch
 from torchvision import datasets
 
-from tests.train._helpers import TEST_IMAGES, TRAIN_PER_BATCH
+from tests.train._helpers import TEST_IMAGES, TRAIN_PER_BATCH, make_fake_image_folder
 from train.data import CIFAR10DataModule, TensorLoader, random_crop_flip, whiten, zca_whitening
 
-SUBSET = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10-5k"
+# An ImageFolder copy of the offline subset (5,170 training, 1,017 test images), where one exists.
+SUBSET = Path(os.environ.get("CIFAR10_5K", "/nonexistent"))
 
 
 def _module(root, **kwargs) -> CIFAR10DataModule:
@@ -170,12 +173,78 @@ def test_epochs_reshuffle_deterministically(fake_cifar10):
     assert not torch.equal(first, order())
 
 
-def test_image_folder_is_decoded_once_and_cached(fake_image_folder):
+def _folder_listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_image_folder_is_decoded_once_and_cached_in_the_cache_directory(fake_image_folder, cache_home):
+    listing = _folder_listing(fake_image_folder)
     data = _module(fake_image_folder, dataset="imagefolder", val_size=10)
     data.prepare_data()
-    assert (fake_image_folder / ".train-uint8.pt").is_file()
+    assert _folder_listing(fake_image_folder) == listing  # nothing written into the user's data
+    cached = sorted(p.name for p in cache_home.iterdir())
+    assert len(cached) == 2 and all(name.startswith("imagefolder-") for name in cached)
     data.setup("fit")
     assert data.splits["train"][0].shape == (50, 3, 32, 32) and len(data.splits["test"][1]) == 20
+    # another folder of the same name gets its own entry: the key is the path and the contents
+    other = fake_image_folder.parent / "elsewhere"
+    make_fake_image_folder(other, seed=1)
+    _module(other, dataset="imagefolder", val_size=10).prepare_data()
+    assert len(list(cache_home.iterdir())) == 4
+
+
+def test_a_corrupt_cache_is_decoded_again_with_a_warning(fake_image_folder, cache_home):
+    _module(fake_image_folder, dataset="imagefolder", val_size=10).prepare_data()
+    for entry in cache_home.iterdir():
+        entry.write_bytes(entry.read_bytes()[:1000])  # truncated, as by a full disk or a kill
+    data = _module(fake_image_folder, dataset="imagefolder", val_size=10)
+    with pytest.warns(UserWarning, match="unreadable cache"):
+        data.setup("fit")
+    assert data.splits["train"][0].shape == (50, 3, 32, 32)
+
+
+def test_a_failed_cache_write_warns_and_leaves_no_file(fake_image_folder, cache_home, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    data = _module(fake_image_folder, dataset="imagefolder", val_size=10)
+    with pytest.warns(UserWarning, match="could not cache"):
+        data.setup("fit")
+    assert data.splits["train"][0].shape == (50, 3, 32, 32)
+    assert list(cache_home.iterdir()) == [] and not any(
+        p.suffix == ".tmp" for p in fake_image_folder.rglob("*")
+    )
+
+
+def test_a_truncated_or_wrong_size_image_is_named(fake_image_folder):
+    image = next((fake_image_folder / "train" / "cat").iterdir())
+    original = image.read_bytes()
+    image.write_bytes(original[: len(original) // 2])
+    with pytest.raises(OSError, match=re.escape(str(image))):
+        _module(fake_image_folder, dataset="imagefolder", cache=False).prepare_data()
+    from PIL import Image
+
+    Image.new("RGB", (16, 32)).save(image)
+    with pytest.raises(ValueError, match=re.escape(f"{image}: a (3, 32, 16) image")):
+        _module(fake_image_folder, dataset="imagefolder", cache=False).prepare_data()
+
+
+def test_unchecked_cifar10_batches_warn_that_pickles_can_run_code(fake_cifar10):
+    with pytest.warns(UserWarning, match="unpickling a file from an untrusted source can run code"):
+        _module(fake_cifar10, check_integrity=False).prepare_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _module(fake_cifar10).prepare_data()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("batch_size", 0), ("batch_size", -4), ("eval_batch_size", 0), ("val_size", 0), ("crop_padding", -1)],
+)
+def test_bad_sizes_name_the_option(fake_cifar10, option, value):
+    with pytest.raises(ValueError, match=re.escape(f"--data.{option}")):
+        _module(fake_cifar10, **{option: value})
 
 
 def test_missing_image_folder_says_what_to_pass(tmp_path):
@@ -183,7 +252,7 @@ def test_missing_image_folder_says_what_to_pass(tmp_path):
         _module(tmp_path, dataset="imagefolder").prepare_data()
 
 
-@pytest.mark.skipif(not SUBSET.is_dir(), reason="../shared/data/cifar10-5k is not present")
+@pytest.mark.skipif(not SUBSET.is_dir(), reason="no offline subset: set CIFAR10_5K to its folder")
 def test_offline_subset_loads():
     data = CIFAR10DataModule(str(SUBSET), dataset="imagefolder", val_size=500)
     data.prepare_data()

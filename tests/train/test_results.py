@@ -119,7 +119,9 @@ def test_describe_model_writes_the_lecture_nesting(model, expected):
 def test_markdown_table(runs):
     table = markdown_table(find_runs(runs))
     lines = table.splitlines()
-    assert lines[0].startswith("| config | model | loss | backend | test acc | val acc | epochs | fit time")
+    assert lines[0].startswith(
+        "| config | model | loss | backend | test acc | val acc | seeds | epochs | fit time"
+    )
     assert set(lines[1].replace("|", "").split()) == {"---"}
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     cells = {
@@ -132,6 +134,7 @@ def test_markdown_table(runs):
         "torchlayers",
         "45.7 %",
         "44.1 %",
+        "1",
         "3",
         "36 s",
         "12 s",
@@ -151,7 +154,7 @@ def test_missing_values_show_as_dashes(tmp_path):
     del summary["test/acc"], summary["fit_s"]  # fit interrupted before the test
     (path / "summary.json").write_text(json.dumps(summary))
     row = [c.strip() for c in markdown_table(find_runs(tmp_path)).splitlines()[2].split("|")[1:-1]]
-    assert row[4] == "—" and row[7] == "—" and row[8] == "—" and row[5] == "50.0 %"
+    assert row[4] == "—" and row[8] == "—" and row[9] == "—" and row[5] == "50.0 %"
 
 
 def test_curves_read_the_per_epoch_metrics(runs):
@@ -222,3 +225,30 @@ def test_driver_trains_each_config_and_writes_the_table(fake_image_folder, tmp_p
     table = (runs / "results.md").read_text()
     assert table.splitlines()[2].startswith("| tiny | `W2 tanh(W1 x)` (8) |") and "broken" not in table
     assert (runs / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_seeds_are_averaged_as_mean_and_spread(tmp_path):
+    relu = {"hidden_sizes": [8], "activation": "relu"}
+    for version, (seed, acc) in enumerate([(0, 0.40), (1, 0.44), (2, 0.48), (0, 0.42)]):
+        _make_run(tmp_path, "mlp2", version, relu, acc, [acc], seed=seed)  # version 3 reruns seed 0
+    _make_run(tmp_path, "mlp2", 4, {"hidden_sizes": [16]}, 0.9, [0.9], seed=5)  # other options
+    _make_run(tmp_path, "mlp2", 5, relu, 0.5, [0.5], seed=3, subcommand="test")  # an evaluation
+    (run,) = find_runs(tmp_path)
+    assert run.version == 4 and [r.version for r in run.seeds] == [4]  # the newest options only
+    (tmp_path / "mlp2" / "version_4" / "summary.json").unlink()
+    (run,) = find_runs(tmp_path)
+    assert run.version == 3 and [(r.seed, r.version) for r in run.seeds] == [(0, 3), (1, 1), (2, 2)]
+    row = [c.strip() for c in markdown_table([run]).splitlines()[2].split("|")[1:-1]]
+    # mean and sample standard deviation of 42, 44, 48 %
+    assert row[4] == "44.7 ± 3.1 %" and row[6] == "3"
+
+
+def test_driver_runs_each_config_once_per_seed(capsys):
+    assert run_configs.main(["linear", "mlp2", "--seeds", "3", "--dry_run", "--", "--data.root=x"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and [line.split("--seed_everything=")[1].split()[0] for line in lines] == list(
+        "012012"
+    )
+    assert all(line.endswith("--data.root=x") for line in lines)
+    with pytest.raises(SystemExit):
+        run_configs.main(["linear", "--seeds", "0", "--dry_run"])

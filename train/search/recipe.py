@@ -1,7 +1,7 @@
 """The recipe search behind best.yaml: ``python -m train.search.recipe GRID.json [DATA_ROOT] [VAL_SIZE]``.
 
-Trains one torchlayers MLP per entry of a JSON grid on an ImageFolder CIFAR-10 tree (default
-``../shared/data/cifar10-5k``) with the project's data module (validation split, normalisation,
+Trains one torchlayers MLP per entry of a JSON grid on an ImageFolder CIFAR-10 tree (``DATA_ROOT``,
+default ``data/cifar10-5k``) with the project's data module (validation split, normalisation,
 crop + flip on the device) and the Classifier's recipe (SGD + Nesterov, one-cycle schedule, weight
 decay on weight matrices), in a plain loop (fast on a GPU), and prints one JSON line per entry:
 validation and test accuracy without / with test-time flip averaging, and the fit time.
@@ -20,27 +20,18 @@ import torch
 
 import torchlayers.nn as tnn
 from torchlayers.models import MLP
-from train.data import CIFAR10DataModule, TensorLoader
+from train.data import CIFAR10DataModule, TensorLoader, normalise, zca_whitening
 
 dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 torch.backends.cuda.matmul.allow_tf32 = True
 
-ROOT = sys.argv[2] if len(sys.argv) > 2 else "../shared/data/cifar10-5k"
+ROOT = sys.argv[2] if len(sys.argv) > 2 else "data/cifar10-5k"
 data = CIFAR10DataModule(
     root=ROOT, dataset="imagefolder", val_size=float(sys.argv[3]) if len(sys.argv) > 3 else 0.1
 )
 data.setup()
 splits = {k: tuple(t.to(dev) for t in v) for k, v in data.splits.items()}
 mean, std = data.mean.to(dev), data.std.to(dev)
-
-
-def zca_matrix(images, eps):
-    x = (images.float() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
-    x = x.flatten(1).double()
-    x = x - x.mean(0)
-    cov = x.T @ x / len(x)
-    evals, evecs = torch.linalg.eigh(cov)
-    return (evecs @ torch.diag((evals + eps).rsqrt()) @ evecs.T).float()
 
 
 def run(cfg):
@@ -54,12 +45,12 @@ def run(cfg):
         input_dropout=cfg.get("input_dropout", 0.0),
     ).to(dev)
     crit = tnn.CrossEntropyLoss(label_smoothing=cfg.get("ls", 0.0))
-    W = zca_matrix(splits["train"][0], cfg["zca"]) if cfg.get("zca") else None
+    W = zca_whitening(splits["train"][0], mean, std, cfg["zca"]) if cfg.get("zca") else None
     epochs, bs = cfg["epochs"], cfg.get("bs", 256)
     train_images = splits["train"][0]
     m_, s_ = mean, std
     if cfg.get("prewhiten"):
-        x = (train_images.float() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        x = normalise(train_images, mean, std)
         train_images = (x.flatten(1) @ W).view_as(x)
         m_, s_ = torch.zeros_like(mean), torch.ones_like(std)
     loader = TensorLoader(
@@ -113,7 +104,7 @@ def run(cfg):
             imgs, labels = splits[split]
             accs = []
             for flip in (False, True):
-                x = (imgs.float() - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+                x = normalise(imgs, mean, std)
                 s = net(x.flatten(1) @ W if W is not None else x.flatten(1))
                 xf = x.flip(-1).flatten(1)
                 s2 = net(xf @ W if W is not None else xf)
