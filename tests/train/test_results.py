@@ -122,7 +122,7 @@ def test_markdown_table(runs):
     assert lines[0].startswith(
         "| config | model | loss | backend | test acc | val acc | seeds | epochs | fit time"
     )
-    assert set(lines[1].replace("|", "").split()) == {"---"}
+    assert set(lines[1].strip("|").split("|")) == {"---"}
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     cells = {
         line.split(" | ")[0].lstrip("| "): [c.strip() for c in line.split("|")[1:-1]] for line in lines[2:]
