@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 import torch
 
 from torchlayers.testing import OPS, OpInfo, SampleInput
+from torchlayers.testing._calls import (  # noqa: F401  (the harness's own, re-exported for the tests)
+    as_function,
+    detached_copy,
+    non_leaf_like,
+    tensor_positions,
+)
 
 # CUDA parametrizations carry the ``cuda`` marker; conftest.py skips them without a GPU.
 DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.cuda)]
@@ -25,24 +31,6 @@ def skip_if_listed(op, test: str) -> None:
     """Skip ``test`` for an op (or module info) whose ``skips`` names it, with the given reason."""
     if test in op.skips:
         pytest.skip(op.skips[test])
-
-
-def tensor_positions(sample: SampleInput) -> list[int]:
-    """Positions in ``sample.args`` of the differentiable (floating) tensors."""
-    return [i for i, a in enumerate(sample.args) if isinstance(a, torch.Tensor) and a.is_floating_point()]
-
-
-def as_function(fn: Callable, sample: SampleInput, **extra_kwargs) -> Callable:
-    """``fn`` as a function of the sample's differentiable tensors only (for gradcheck, jacrev…)."""
-    positions = tensor_positions(sample)
-
-    def call(*tensors):
-        args = list(sample.args)
-        for i, tensor in zip(positions, tensors, strict=True):
-            args[i] = tensor
-        return fn(*args, **sample.kwargs, **extra_kwargs)
-
-    return call
 
 
 def function_args(op: OpInfo, sample: SampleInput) -> tuple:
@@ -88,24 +76,3 @@ def about(sample: SampleInput, *context) -> Iterator[None]:
     except Exception as error:
         where = ", ".join([repr(sample), *map(str, context)])
         raise AssertionError(f"{where}: {type(error).__name__}: {error}") from error
-
-
-def detached_copy(value, requires_grad: bool | None = None):
-    """A fresh leaf with the same values and strides (``clone`` would make it contiguous)."""
-    if not isinstance(value, torch.Tensor):
-        return value
-    copy = torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device=value.device)
-    copy.copy_(value.detach())
-    keep = value.requires_grad if requires_grad is None else requires_grad
-    return copy.requires_grad_(keep and copy.is_floating_point())
-
-
-def non_leaf_like(leaf: torch.Tensor) -> torch.Tensor:
-    """A differentiable non-leaf with ``leaf``'s values and layout (what in-place ops may modify).
-
-    Non-contiguous leaves give a strided view of a larger non-leaf, so the in-place tests also
-    cover writing through a view.
-    """
-    if leaf.is_contiguous() or leaf.dim() == 0:
-        return leaf * 1
-    return leaf.repeat_interleave(2, dim=-1)[..., ::2]
