@@ -172,15 +172,6 @@ def opmath(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.float() if tensor.dtype in _LOW_PRECISION else tensor
 
 
-def pair_dtype(input: torch.Tensor, target: torch.Tensor) -> torch.dtype:
-    """``torch.result_type(input, target)``. Dynamo cannot trace ``result_type`` (it returns a
-    dtype), so a compiled graph uses ``promote_types``, which differs only when a 0-d tensor
-    meets a higher-dimensional one of another dtype of the same kind."""
-    if torch.compiler.is_compiling():
-        return torch.promote_types(input.dtype, target.dtype)
-    return torch.result_type(input, target)
-
-
 def result_dtype(tensors) -> torch.dtype:
     """The dtype the tensors promote to together."""
     dtype = tensors[0].dtype
