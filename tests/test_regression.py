@@ -16,6 +16,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 import torchlayers
 import torchlayers.functional as F
 from tests._helpers import grads
+from torchlayers.testing import saved_tensor_bytes
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
 MODES = [pytest.param(True, id="kernels"), pytest.param(False, id="formulas")]
@@ -67,15 +68,7 @@ def test_binary_cross_entropy_is_torch_kernels_bit_for_bit(reduction, weighted, 
 
 def saved_bytes(fn, *inputs) -> int:
     """The bytes of the distinct storages a call saves for backward."""
-    storages = {}
-
-    def pack(tensor):
-        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        fn(*inputs)
-    return sum(storages.values())
+    return saved_tensor_bytes(lambda: fn(*inputs))
 
 
 class CountAllocations(TorchDispatchMode):
