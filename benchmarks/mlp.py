@@ -1,13 +1,14 @@
 """One SGD training step of an MLP (3072-1024-1024-10, batch 512, cross-entropy):
-``torchlayers.models.MLP`` (one fused node, the default) against the same network from
+``torchlayers.models.MLP`` (one fused node per layer, the default) against the same network from
 ``torch.nn`` (``MLP(..., backend="torch")``), eager and ``torch.compile``'d, in float32 and under
 bfloat16 autocast; time per step, memory, and graph breaks when compiled.
 
 The eager float32 step is also timed in formula mode (``torchlayers.use_kernels(False)``: every
 derivative its plain-op formula, no ATen kernel standing in) and layer by layer (``MLP(...,
-fused=False)``, one node per operation), beside the fused MLP in kernel mode in the same run; at
-host-bound sizes also through :mod:`benchmarks.floor`'s MLP, one minimal Python Function per
-operation: the least a per-op design can cost.
+fused=False)``, one node per operation) and as one node (``MLP(..., fused="network")``), beside
+the default MLP in kernel mode in the same run; at host-bound sizes also through
+:mod:`benchmarks.floor`'s MLP, one minimal Python Function per operation: the least a per-op
+design can cost.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from torchlayers.models import MLP
 
 FLOOR = floor.NAME
 PER_OP = "torchlayers, per-op (fused=False)"
+NETWORK = 'torchlayers, one node (fused="network")'
 
 
 def _mlp(sizes: tuple[int, ...], **kwargs) -> MLP:
@@ -42,6 +44,7 @@ CANDIDATES: dict[str, tuple[Callable[[tuple[int, ...]], tuple[nn.Module, nn.Modu
     "torchlayers": (lambda sizes: (_mlp(sizes), tnn.CrossEntropyLoss()), True),
     FORMULAS: (lambda sizes: (_mlp(sizes), tnn.CrossEntropyLoss()), False),
     PER_OP: (lambda sizes: (_mlp(sizes, fused=False), tnn.CrossEntropyLoss()), True),
+    NETWORK: (lambda sizes: (_mlp(sizes, fused="network"), tnn.CrossEntropyLoss()), True),
     FLOOR: (lambda sizes: (floor.mlp(sizes), floor.CrossEntropyLoss()), True),
     "torch.nn": (lambda sizes: (_mlp(sizes, backend="torch"), nn.CrossEntropyLoss()), True),
 }
@@ -212,12 +215,12 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     for compiled in (False, True) if config.compile else (False,):
         for dtype in config.autocast_dtypes:
             eager_float32 = not compiled and dtype == torch.float32
-            extra = (FORMULAS, PER_OP) if eager_float32 else ()
+            extra = (FORMULAS, PER_OP, NETWORK) if eager_float32 else ()
             records.append(benchmark_step(config, dtype, compiled, log, extra))
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
         {
-            **benchmark_step(host_bound(config), torch.float32, False, log, (PER_OP, FLOOR, FORMULAS)),
+            **benchmark_step(host_bound(config), torch.float32, False, log, (PER_OP, NETWORK, FLOOR, FORMULAS)),
             "regime": "host-bound",
         }
     )

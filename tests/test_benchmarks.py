@@ -42,6 +42,7 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     assert set(host_bound["step"]["seconds"]) == {
         "torchlayers",
         "torchlayers, per-op (fused=False)",
+        'torchlayers, one node (fused="network")',
         "minimal Python Functions",
         ops.FORMULAS,
         "torch.nn",

@@ -331,9 +331,13 @@ FUSED_ACTIVATIONS = [
 ]
 
 
-def _fused_and_per_op(**kwargs) -> tuple[MLP, MLP]:
+# the last node of each fused mode's graph
+FUSED_NODE = {True: "ActivationLinearFunctionBackward", "network": "MLPFunctionBackward"}
+
+
+def _fused_and_per_op(fused=True, **kwargs) -> tuple[MLP, MLP]:
     """The same network (one set of parameters) fused and layer by layer."""
-    fused = MLP(IN, HIDDEN, OUT, **kwargs)
+    fused = MLP(IN, HIDDEN, OUT, **kwargs, fused=fused)
     per_op = MLP(IN, HIDDEN, OUT, **kwargs, fused=False)
     per_op.load_state_dict(fused.state_dict())
     return fused, per_op
@@ -343,10 +347,11 @@ def _fused_and_per_op(**kwargs) -> tuple[MLP, MLP]:
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no_bias"])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("activation", FUSED_ACTIVATIONS, ids=str)
-def test_fused_and_per_op_mlps_give_identical_outputs_and_gradients(activation, dtype, bias, kernels):
-    """One node computes what the chain of single ops computes, bit for bit: the same forwards and
-    the same derivative formulas, in the same order."""
-    fused, per_op = _fused_and_per_op(activation=activation, bias=bias)
+@pytest.mark.parametrize("mode", [True, "network"], ids=["layer_nodes", "network_node"])
+def test_fused_and_per_op_mlps_give_identical_outputs_and_gradients(mode, activation, dtype, bias, kernels):
+    """The fused nodes compute what the chain of single ops computes, bit for bit: the same
+    forwards and the same derivative formulas, in the same order."""
+    fused, per_op = _fused_and_per_op(mode, activation=activation, bias=bias)
     fused.to(dtype), per_op.to(dtype)
     images = torch.randn(7, 3, 4, 4, dtype=dtype)
     upstream = torch.randn(7, OUT, dtype=dtype)
@@ -358,7 +363,7 @@ def test_fused_and_per_op_mlps_give_identical_outputs_and_gradients(activation, 
             grads = torch.autograd.grad(scores, [x, *model.parameters()], upstream)
             results.append((scores, grads))
     (scores, grads), (per_op_scores, per_op_grads) = results
-    assert scores.grad_fn.name() == "MLPFunctionBackward"
+    assert scores.grad_fn.name() == FUSED_NODE[mode]
     torch.testing.assert_close(scores, per_op_scores, rtol=0, atol=0)
     for grad, per_op_grad in zip(grads, per_op_grads, strict=True):
         torch.testing.assert_close(grad, per_op_grad, rtol=0, atol=0)
@@ -368,9 +373,12 @@ def test_fused_and_per_op_mlps_give_identical_outputs_and_gradients(activation, 
 def test_fused_false_builds_the_per_op_graph(activation):
     fused, per_op = _fused_and_per_op(activation=activation)
     x = torch.randn(4, IN, requires_grad=True)
+    # the first Linear, then one node per hidden layer: its activation and the next Linear
+    assert _graph_nodes(fused(x)) == {"LinearFunctionBackward", "ActivationLinearFunctionBackward", "AccumulateGrad"}
+    fused.fused = "network"
     assert _graph_nodes(fused(x)) == {"MLPFunctionBackward", "AccumulateGrad"}
     nodes = _graph_nodes(per_op(x))
-    assert "MLPFunctionBackward" not in nodes
+    assert not {"MLPFunctionBackward", "ActivationLinearFunctionBackward"} & nodes
     assert {"LinearFunctionBackward", f"{TORCHLAYERS_CLASS[activation].__name__}FunctionBackward"} <= nodes
 
 
@@ -383,7 +391,8 @@ def test_maxout_and_dropout_networks_run_layer_by_layer(kwargs):
     model = MLP(IN, HIDDEN, OUT, **kwargs)
     assert model.fused
     nodes = _graph_nodes(model(torch.randn(4, IN, requires_grad=True)))
-    assert "MLPFunctionBackward" not in nodes and "LinearFunctionBackward" in nodes
+    assert not {"MLPFunctionBackward", "ActivationLinearFunctionBackward"} & nodes
+    assert "LinearFunctionBackward" in nodes
 
 
 def test_a_replaced_layer_is_computed_as_it_is_now():
@@ -391,7 +400,7 @@ def test_a_replaced_layer_is_computed_as_it_is_now():
     model = MLP(IN, [8], OUT, "relu").double()
     x = torch.randn(5, IN, dtype=torch.float64)
     model[1] = tnn.Tanh()
-    assert model(x).grad_fn.name() == "MLPFunctionBackward"
+    assert model(x).grad_fn.name() == "ActivationLinearFunctionBackward"
     torch.testing.assert_close(model(x), model[2](torch.tanh(model[0](x))), rtol=0, atol=0)
     model[1] = torch.nn.Softsign()  # not one of the node's activations: layer by layer
     torch.testing.assert_close(model(x), model[2](torch.nn.functional.softsign(model[0](x))))
@@ -440,11 +449,40 @@ def test_fused_node_saves_what_torch_nns_layers_save(activation, input_requires_
         storages = _storages(_saved(fused, x))
         return {p for p in storages if p in leaves}, sorted(n for p, n in storages.items() if p not in leaves)
 
-    assert summary(False) == summary(True)
+    assert summary(False) == summary(True) == summary("network")
     saved_leaves, _ = summary(True)
     assert x.data_ptr() in saved_leaves  # the first Linear's input, for ∂W = gᵀ x
     assert (fused[0].weight.data_ptr() in saved_leaves) == input_requires_grad  # ∂x = g W if needed
     assert sum(_storages(_saved(fused, x)).values()) == sum(_storages(_saved(native, x)).values())
+
+
+def test_layer_nodes_peak_where_torch_nns_layers_peak():
+    """One node per layer frees each hidden activation before the layer below makes its
+    weight's gradient, as torch.nn's layers do; the one-node network holds them all until its
+    backward ends, and peaks higher by about those activations (what ``fused="network"``
+    documents)."""
+    from benchmarks.timing import cpu_peak_bytes
+
+    torch.manual_seed(0)
+    sizes, batch = (192, 256, 256, 10), 64
+    native = MLP(sizes[0], sizes[1:-1], sizes[-1], backend="torch")
+    x = torch.randn(batch, sizes[0])
+
+    def peak(model) -> int:
+        model.load_state_dict(native.state_dict())
+        model.zero_grad(set_to_none=True)
+        return cpu_peak_bytes(lambda: model(x).square().sum().backward())
+
+    activation_bytes = batch * sizes[1] * 4
+    torch_peak = peak(native)
+    assert peak(MLP(sizes[0], sizes[1:-1], sizes[-1])) == torch_peak
+    assert peak(MLP(sizes[0], sizes[1:-1], sizes[-1], fused=False)) == torch_peak
+    assert peak(MLP(sizes[0], sizes[1:-1], sizes[-1], fused="network")) >= torch_peak + activation_bytes
+
+
+def test_fused_must_be_a_known_mode():
+    with pytest.raises(ValueError, match="fused must be True, False or 'network'"):
+        MLP(IN, HIDDEN, OUT, fused="layer")
 
 
 def test_fused_mlp_compiles_with_no_graph_break():

@@ -18,7 +18,7 @@ from torchlayers.autograd.graph import (
 )
 from torchlayers.autograd.hinge import MultiMarginLossFunction
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
-from torchlayers.autograd.mlp import MLPFunction
+from torchlayers.autograd.mlp import ActivationLinearFunction, MLPFunction
 from torchlayers.autograd.nll import (
     CrossEntropyFunction,
     NLLLossFunction,
@@ -30,6 +30,7 @@ from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
 
 __all__ = [
+    "ActivationLinearFunction",
     "AddConstantFunction",
     "AddFunction",
     "BCELossFunction",

@@ -54,7 +54,7 @@ from torchlayers.autograd.linear import (
     linear_tangent,
 )
 
-__all__ = ["MLP_ACTIVATIONS", "MLPFunction"]
+__all__ = ["MLP_ACTIVATIONS", "ActivationLinearFunction", "MLPFunction"]
 
 # The activations the node computes: name -> whether the single op caches its input (its
 # output otherwise), the tensor its derivative is evaluated from.
@@ -127,6 +127,39 @@ def _activation_grad(name: str, argument, grad, saved, slope):
     return grad_input, grad_slope.reshape(slope.shape)
 
 
+def _hidden_layer_grad(name: str, argument, grad_h, grad_z, cached, slope):
+    """(∂L/∂z, ∂L/∂slope) of a hidden layer h = a(z), from the gradients reaching h (from the
+    layer above and from h itself as an output) and z (as an output); ``None`` where nothing
+    reaches."""
+    grad_slope = None
+    g = grad_h
+    if g is not None:
+        g, grad_slope = _activation_grad(name, argument, g, cached, slope)  # ∂L/∂z = a'(z) · ∂L/∂h
+    return sum_tangents(g, grad_z), grad_slope
+
+
+def _layer_input_grad(g, weight, needed: bool):
+    """∂L/∂h of the layer's input h from g = ∂L/∂z: g W (``None`` unless ``needed``)."""
+    return linear_grad_input(g, weight) if needed else None  # ∂h = g W
+
+
+def _score_tangent(layer_input, weight, input_tangent, weight_tangent, bias_tangent):
+    """dz of z = h Wᵀ + b, with the batch's shape even when only the bias moved."""
+    tangent = linear_tangent(layer_input, weight, input_tangent, weight_tangent, bias_tangent)
+    if tangent is not None and tangent.shape[:-1] != layer_input.shape[:-1]:
+        tangent = tangent.expand(*layer_input.shape[:-1], weight.shape[0]).clone()  # only db moved
+    return tangent
+
+
+def _hidden_tangent(name: str, argument, z_tangent, cached, slope, slope_tangent):
+    """dh of h = a(z) from dz (and PReLU's d slope): the backward's formula, a'(z) dz."""
+    if name == "prelu" and (z_tangent is not None or slope_tangent is not None):
+        return prelu_tangent(cached, slope, z_tangent, slope_tangent)
+    if z_tangent is None:
+        return None
+    return _activation_grad(name, argument, z_tangent, cached, slope)[0]
+
+
 class MLPFunction(Function):
     """f(x) = W_L a(… a(W_1 x + b_1) …) + b_L in one node.
 
@@ -191,19 +224,18 @@ class MLPFunction(Function):
             weight, bias, slope, name, argument, h, z = plan[layer]
             layer_input, w, cached, a = saved[4 * layer : 4 * layer + 4]
             if name is not None:  # h = a(z): ∂L/∂h (from above and from h itself), then ∂L/∂z
-                g = sum_tangents(g, grad_hidden[h])
-                if g is not None:
-                    g, grad_slope = _activation_grad(name, argument, g, cached, a)
-                    if slope is not None and needs[slope]:
-                        grads[slope] = grad_slope
-                g = sum_tangents(g, None if z is None else grad_hidden[z])
+                g, grad_slope = _hidden_layer_grad(
+                    name, argument, sum_tangents(g, grad_hidden[h]), None if z is None else grad_hidden[z], cached, a
+                )
+                if slope is not None and needs[slope]:
+                    grads[slope] = grad_slope
             if g is None:  # nothing reaches this layer's output
                 continue
             if needs[weight]:
                 grads[weight] = linear_grad_weight(g, layer_input)  # ∂W = gᵀ h
             if needs[bias]:
                 grads[bias] = linear_grad_bias(g)  # ∂b = Σ g
-            g = linear_grad_input(g, w) if ctx.needs_layer_input[layer] else None  # ∂h = g W
+            g = _layer_input_grad(g, w, ctx.needs_layer_input[layer])
         return (g, None, *grads)
 
     @staticmethod
@@ -213,19 +245,12 @@ class MLPFunction(Function):
         tangent, hidden_tangents = input_tangent, []  # dh of the layer's input
         for layer, (weight, bias, slope, name, argument, _, z) in enumerate(plan):
             layer_input, w, cached, a = saved[4 * layer : 4 * layer + 4]
-            tangent = linear_tangent(
-                layer_input, w, tangent, parameter_tangents[weight], parameter_tangents[bias]
-            )  # dz
-            if tangent is not None and tangent.shape[:-1] != layer_input.shape[:-1]:
-                tangent = tangent.expand(*layer_input.shape[:-1], w.shape[0]).clone()  # only db moved
+            tangent = _score_tangent(layer_input, w, tangent, parameter_tangents[weight], parameter_tangents[bias])
             if name is None:
                 break
             z_tangent = tangent
             slope_tangent = None if slope is None else parameter_tangents[slope]
-            if name == "prelu" and (tangent is not None or slope_tangent is not None):
-                tangent = prelu_tangent(cached, a, tangent, slope_tangent)
-            elif tangent is not None:  # an elementwise a: dh = a'(z) dz, the backward's formula
-                tangent = _activation_grad(name, argument, tangent, cached, a)[0]
+            tangent = _hidden_tangent(name, argument, z_tangent, cached, a, slope_tangent)
             # an output of a Function takes a tangent, zeros where nothing before it moved
             h_output = saved[4 * layer + 4]  # the next layer's input
             h_tangent = torch.zeros_like(h_output) if tangent is None else tangent
@@ -234,3 +259,75 @@ class MLPFunction(Function):
             else:
                 hidden_tangents += (h_tangent, torch.zeros_like(cached) if z_tangent is None else z_tangent)
         return (tangent, *hidden_tangents)
+
+
+class ActivationLinearFunction(Function):
+    """A hidden layer's activation and the next layer's scores, y = a(z) Wᵀ + b, in one node.
+
+    The MLP builder's default nodes: the first ``Linear``, then one of these per hidden layer.
+    Cut there (not at ``Linear`` + activation), each node holds the activation h = a(z) only
+    until its backward has made ∂W = gᵀ h and ∂z = a'(z) · g W, and frees it before the layer
+    below computes its weight's gradient: a network of these nodes peaks where ``torch.nn``'s
+    layers do, with one Python node per layer instead of two.
+
+    ``forward(input, weight, bias, slope, name, argument)``: ``input`` is z, ``slope`` PReLU's
+    weight (else ``None``), ``name`` and ``argument`` as in :class:`MLPFunction`'s
+    ``activations``. Returns y and h: double backward needs what backward reads connected to
+    the graph, as for :class:`MLPFunction`. It saves what the activation and ``Linear`` save
+    (h, or z for leaky ReLU, ELU and PReLU; h and the weight for the scores).
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, weight, bias, slope, name, argument):
+        h = _activation(name, argument, input, slope)
+        return LinearFunction.forward(h, weight, bias), h
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, weight, _bias, slope, name, argument = inputs
+        h = output[1]
+        ctx.activation, ctx.argument = name, argument
+        ctx.set_materialize_grads(False)  # h's gradient is None unless h is used
+        cached = input if MLP_ACTIVATIONS[name] else h  # what the activation's derivative reads
+        needs_h = ctx.needs_input_grad[0] or ctx.needs_input_grad[3]
+        ctx.needs_h = needs_h
+        ctx.save_for_backward(h if ctx.needs_input_grad[1] else None, weight if needs_h else None, cached, slope)
+        ctx.save_for_forward(h, weight, cached, slope)
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_h):
+        h, weight, cached, slope = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_weight = grad_bias = grad_h_from_scores = None
+        if grad_output is not None:
+            if needs[1]:
+                grad_weight = linear_grad_weight(grad_output, h)  # ∂W = gᵀ h
+            if needs[2]:
+                grad_bias = linear_grad_bias(grad_output)  # ∂b = Σ g
+            grad_h_from_scores = _layer_input_grad(grad_output, weight, ctx.needs_h)
+        grad_input = grad_slope = None
+        if ctx.needs_h:
+            grad_input, grad_slope = _hidden_layer_grad(
+                ctx.activation, ctx.argument, sum_tangents(grad_h_from_scores, grad_h), None, cached, slope
+            )
+        return (
+            grad_input if needs[0] else None,
+            grad_weight,
+            grad_bias,
+            grad_slope if needs[3] else None,
+            None,
+            None,
+        )
+
+    @staticmethod
+    def jvp(ctx, input_tangent, weight_tangent, bias_tangent, slope_tangent, _name, _argument):
+        h, weight, cached, slope = ctx.saved_tensors
+        h_tangent = _hidden_tangent(ctx.activation, ctx.argument, input_tangent, cached, slope, slope_tangent)
+        output_tangent = _score_tangent(h, weight, h_tangent, weight_tangent, bias_tangent)
+        # an output of a Function takes a tangent, zeros where nothing before it moved
+        return (
+            h.new_zeros((*h.shape[:-1], weight.shape[0])) if output_tangent is None else output_tangent,
+            torch.zeros_like(h) if h_tangent is None else h_tangent,
+        )

@@ -40,7 +40,7 @@ from torchlayers.autograd import (
 from torchlayers.autograd._function import dispatcher
 from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
-from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction, layer_plan
+from torchlayers.autograd.mlp import MLP_ACTIVATIONS, ActivationLinearFunction, MLPFunction, layer_plan
 from torchlayers.autograd.regression import binary_cross_entropy_forward
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
@@ -57,6 +57,7 @@ from torchlayers.functional._checks import (
 )
 
 __all__ = [
+    "activation_linear",
     "add",
     "add_constant",
     "binary_cross_entropy",
@@ -90,6 +91,7 @@ _apply_elu = dispatcher(ELUFunction)
 _apply_exp = dispatcher(ExpFunction)
 _apply_leaky_relu = dispatcher(LeakyReLUFunction)
 _apply_linear = dispatcher(LinearFunction)
+_apply_activation_linear = dispatcher(ActivationLinearFunction)
 _apply_maxout = dispatcher(MaxoutFunction)
 _apply_mlp = dispatcher(MLPFunction)
 _apply_mul_constant = dispatcher(MulConstantFunction)
@@ -225,7 +227,7 @@ def _checked_mlp_activations(activations: tuple) -> tuple:
     return tuple(pairs)
 
 
-def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
+def mlp(input: Tensor, *parameters: Tensor | None, activations, nodes: str = "network") -> Tensor:
     r"""The multilayer perceptron ``W_L a_{L-1}(… a_1(x W_1ᵀ + b_1) …) + b_L`` as one graph node.
 
     .. math::
@@ -233,8 +235,15 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
 
     The same values and gradients as the chain ``linear``, activation, ..., ``linear``, from the
     same formulas, with one Python node instead of one per operation (see
-    :class:`~torchlayers.autograd.mlp.MLPFunction`). Under autocast its matrix products run in
-    the autocast dtype, as ``linear``'s, and its activations in their input's dtype.
+    :class:`~torchlayers.autograd.mlp.MLPFunction`), or one per layer (``nodes="layer"``:
+    ``linear``, then :func:`activation_linear` per hidden layer). Under autocast its matrix
+    products run in the autocast dtype, as ``linear``'s, and its activations in their input's
+    dtype.
+
+    One node frees what it saved only when its whole backward is done, so during backward it
+    holds every hidden layer's activation while the weights' gradients are made: a step's peak
+    memory is above the per-op graph's by those activations. One node per layer frees each
+    layer's as the per-op graph does, at one Python call per layer more in each direction.
 
     Args:
         input: the input :math:`x`
@@ -243,6 +252,7 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
         activations: one per hidden layer (``L - 1`` in all): ``"sigmoid"``, ``"tanh"``,
             ``"relu"``, ``"leaky_relu"``, ``"elu"`` or ``"prelu"``, or a pair ``("leaky_relu",
             negative_slope)`` / ``("elu", alpha)`` (alone they take torch's defaults 0.01 and 1.0)
+        nodes: ``"network"`` (one graph node) or ``"layer"`` (one per layer). Default: ``"network"``
 
     Shape:
         - Input: :math:`(*, H_{in})`. Output: :math:`(*, H_{out})`.
@@ -261,8 +271,57 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations) -> Tensor:
             f"mlp(): {len(activations)} hidden layers take {expected} parameters (weight and bias "
             f"per layer, PReLU's weight after its layer's bias), got {len(parameters)}"
         )
+    if nodes not in ("network", "layer"):
+        raise ValueError(f"mlp(): nodes must be 'network' or 'layer', got {nodes!r}")
     input, *parameters = autocast_inputs("mlp", input, *parameters)
-    return _apply_mlp(input, activations, *parameters)[0]
+    if nodes == "network":
+        return _apply_mlp(input, activations, *parameters)[0]
+    # the first linear, then per hidden layer its activation with the next linear (see
+    # activation_linear: cut there, each node frees its activation as the per-op graph does)
+    plan = layer_plan(activations)
+    weight, bias, slope, name, argument, _, _ = plan[0]
+    output = _apply_linear(input, parameters[weight], parameters[bias])
+    for next_weight, next_bias, next_slope, next_name, next_argument, _, _ in plan[1:]:
+        output = _apply_activation_linear(
+            output,
+            parameters[next_weight],
+            parameters[next_bias],
+            None if slope is None else parameters[slope],
+            name,
+            argument,
+        )[0]
+        slope, name, argument = next_slope, next_name, next_argument
+    return output
+
+
+def activation_linear(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, activation="relu", slope: Tensor | None = None
+) -> Tensor:
+    r"""A hidden layer's activation and the next layer's scores, :math:`y = a(z) W^T + b`, as one
+    graph node.
+
+    The same values and gradients as the activation followed by ``linear``, from the same
+    formulas (see :class:`~torchlayers.autograd.mlp.ActivationLinearFunction`); what
+    ``mlp(..., nodes="layer")`` and the MLP builder compute after the first ``linear``. Under
+    autocast all its tensors are cast as ``mlp``'s: the activation runs in the autocast dtype
+    (in a network its input is a ``linear``'s output, already in that dtype).
+
+    Args:
+        input: the hidden layer's scores :math:`z`
+        weight: the next layer's :math:`W`, of shape ``(out_features, in_features)``
+        bias: its :math:`b`, or ``None``
+        activation: :math:`a`, as one entry of :func:`mlp`'s ``activations``. Default: ``"relu"``
+        slope: PReLU's weight, for ``activation="prelu"`` only
+
+    Shape:
+        - Input: :math:`(*, H_{in})`. Output: :math:`(*, H_{out})`.
+    """
+    check_tensor("activation_linear", input)
+    ((name, argument),) = _mlp_activations((activation,))
+    if (slope is None) != (name != "prelu"):
+        raise ValueError("activation_linear(): slope is PReLU's weight: give it for 'prelu' and only then")
+    input, weight, bias, slope = autocast_inputs("mlp", input, weight, bias, slope)
+    return _apply_activation_linear(input, weight, bias, slope, name, argument)[0]
 
 
 # --- activations ---------------------------------------------------------------------------

@@ -6,10 +6,14 @@ builder makes the network from ``torch.nn`` layers (``backend="torch"``): the tw
 same modules in the same order, so one seed gives identical parameters and a run can be repeated
 with native layers side by side.
 
-The modules are the lecture's single operations; by default the network computes them as one
-graph node (:class:`~torchlayers.autograd.mlp.MLPFunction`, from the same formulas), which
-saves a Python call per layer and activation in each direction, the cost that dominates a small
-step. ``fused=False`` computes it module by module, one node per operation.
+The modules are the lecture's single operations; by default the network computes each hidden
+layer's activation and the next ``Linear`` as one graph node
+(:class:`~torchlayers.autograd.mlp.ActivationLinearFunction`, from the same formulas), which
+saves a Python call per activation in each direction, the cost that dominates a small step,
+and frees each activation as soon as its backward is done, as ``torch.nn``'s layers do. ``fused="network"`` computes the whole network as one node
+(:class:`~torchlayers.autograd.mlp.MLPFunction`: fewer calls still, but its step's peak memory
+holds every hidden activation until the backward ends); ``fused=False`` computes it module by
+module, one node per operation.
 """
 
 from __future__ import annotations
@@ -121,14 +125,17 @@ class MLP(torch.nn.Sequential):
             hidden layer). Default: 0
         input_dropout: dropout probability on the input pixels. Default: 0
         bias: whether the affine layers learn biases. Default: ``True``
-        fused: compute the network as one graph node (:func:`torchlayers.functional.mlp`: the
-            same formulas, one Python call forward and backward instead of one per layer and
-            activation) when every layer is a ``Linear`` or an activation it computes (sigmoid,
-            tanh, ReLU, leaky ReLU, ELU, PReLU); a network with dropout or maxout runs layer by
-            layer. ``False`` runs each layer's module: one node per operation, as the graph
-            viewer and the lecture show it, and the layers' hooks run. The layers, parameters,
-            ``state_dict`` and ``repr`` are the same either way. Only for
-            ``backend="torchlayers"``. Default: ``True``
+        fused: ``True`` computes each hidden layer's activation and the next ``Linear`` as one
+            graph node (:func:`torchlayers.functional.activation_linear`: the same formulas,
+            one Python call forward and backward per layer instead of two); ``"network"`` the whole
+            network as one node (:func:`torchlayers.functional.mlp`), which peaks higher in
+            memory (it frees the hidden activations only after its whole backward). Either
+            applies when every layer is a ``Linear`` or an activation those nodes compute
+            (sigmoid, tanh, ReLU, leaky ReLU, ELU, PReLU); a network with dropout, a norm or
+            maxout runs layer by layer. ``False`` runs each layer's module: one node per
+            operation, as the graph viewer and the lecture show it, and the layers' hooks run.
+            The layers, parameters, ``state_dict`` and ``repr`` are the same either way. Only
+            for ``backend="torchlayers"``. Default: ``True``
         backend: ``"torchlayers"`` (our operations) or ``"torch"`` (the native twin: the same
             layers from ``torch.nn``; maxout as ``torch.nn.Linear`` + ``max``). Default: ``"torchlayers"``
 
@@ -158,10 +165,12 @@ class MLP(torch.nn.Sequential):
         input_dropout: float = 0.0,
         bias: bool = True,
         backend: str = "torchlayers",
-        fused: bool = True,
+        fused: bool | str = True,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"MLP(): backend must be one of {BACKENDS}, got {backend!r}")
+        if fused not in (True, False, "network"):
+            raise ValueError(f"MLP(): fused must be True, False or 'network', got {fused!r}")
         hidden_sizes = list(hidden_sizes)
         activations = _per_layer("activation", activation, len(hidden_sizes))
         dropouts = _per_layer("dropout", dropout, len(hidden_sizes))
@@ -187,7 +196,7 @@ class MLP(torch.nn.Sequential):
         layers.append(linear(width, out_features, bias))
         super().__init__(*layers)
         self.in_features, self.out_features, self.backend = in_features, out_features, backend
-        self.fused = fused and not native
+        self.fused = False if native else fused
 
     def forward(self, input: Tensor) -> Tensor:
         input = input.flatten(1) if input.dim() > 2 else input
@@ -195,7 +204,8 @@ class MLP(torch.nn.Sequential):
             arguments = _fused_arguments(self._modules.values())
             if arguments is not None:
                 parameters, activations = arguments
-                return F.mlp(input, *parameters, activations=activations)
+                nodes = "network" if self.fused == "network" else "layer"
+                return F.mlp(input, *parameters, activations=activations, nodes=nodes)
         return super().forward(input)
 
     def __getitem__(self, index):

@@ -33,7 +33,7 @@ from torchlayers.testing.registry import (
     unary_samples,
 )
 
-__all__ = ["MODULES", "OPS", "maxout_reference_max", "mlp_reference"]
+__all__ = ["MODULES", "OPS", "activation_linear_reference", "maxout_reference_max", "mlp_reference"]
 
 
 def mlp_samples(device, dtype, requires_grad):
@@ -62,6 +62,43 @@ def mlp_samples(device, dtype, requires_grad):
         SampleInput((t(0, 3), t(4, 3), t(4), t(2, 4), t(2)), {"activations": ["tanh"]}),
         SampleInput((t(4, 3), t(2, 3), t(2)), {"activations": []}),
     ]
+
+
+def activation_linear_samples(device, dtype, requires_grad):
+    """One hidden layer's activation and the next scores, for every activation the node
+    computes, with and without a bias, on rows, a single vector, a 3-d batch and an empty batch."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad, -1.0, 1.0, kinks=(0.0,))
+
+    def slope(n):
+        return make_tensor((n,), device, dtype, requires_grad, 0.05, 0.5)
+
+    return [
+        SampleInput((t(4, 5), t(3, 5), t(3), "relu")),
+        SampleInput((t(4, 5), t(3, 5), None, ("leaky_relu", 0.1))),
+        SampleInput((t(5), t(3, 5), t(3), "sigmoid")),
+        SampleInput((t(2, 3, 5), t(3, 5), t(3), ("elu", 0.5))),
+        SampleInput((t(4, 5), t(3, 5), t(3), "prelu", slope(5))),
+        SampleInput((t(0, 5), t(3, 5), t(3), "tanh")),
+    ]
+
+
+def activation_linear_reference(input, weight, bias=None, activation="relu", slope=None):
+    """The activation, then torch.nn.functional's linear; under autocast the activation's
+    input is cast to the autocast dtype first, as ``activation_linear`` documents."""
+    device = input.device.type
+    if torch.is_autocast_enabled(device) and input.dtype == torch.float32:
+        input = input.to(torch.get_autocast_dtype(device))
+    name, *argument = (activation,) if isinstance(activation, str) else activation
+    h = TF.prelu(input, slope) if name == "prelu" else _NATIVE_ACTIVATIONS[name](input, *argument)
+    return TF.linear(h, weight, bias)
+
+
+def _activation_linear_function_args(args, kwargs):
+    input, weight, bias, activation, *slope = args
+    ((name, argument),) = F._mlp_activations((activation,))
+    return (input, weight, bias, slope[0] if slope else None, name, argument)
 
 
 # --- references for ops without a torch.nn twin ---------------------------------------------
@@ -176,6 +213,15 @@ OPS: list[OpInfo] = [
         supports_inplace=True,
     ),
     OpInfo("prelu", F.prelu, TF.prelu, A.PReLUFunction, prelu_samples, autocast_output="low"),
+    OpInfo(
+        "activation_linear",
+        F.activation_linear,
+        activation_linear_reference,
+        A.ActivationLinearFunction,
+        activation_linear_samples,
+        autocast_output="low",
+        function_args=_activation_linear_function_args,
+    ),
     OpInfo(
         "mlp",
         F.mlp,
