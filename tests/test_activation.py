@@ -431,3 +431,22 @@ def test_softmin_caches_its_output_only():
     output, packed = _packed_by(lambda t: F.softmin(t, 1), x)
     assert len(packed) == 1
     torch.testing.assert_close(packed[0], output, rtol=0, atol=0)
+
+
+SOFT_BAD_ARGUMENTS = [
+    ("logsigmoid_float", lambda f: f.logsigmoid(1.0)),
+    ("softplus_list", lambda f: f.softplus([1.0])),
+    ("softplus_str_beta", lambda f: f.softplus(torch.ones(2), "2")),
+    ("softplus_str_threshold", lambda f: f.softplus(torch.ones(2), 1.0, "20")),
+    ("softshrink_str_lambd", lambda f: f.softshrink(torch.ones(2), "0.5")),
+    ("softshrink_negative_lambd", lambda f: f.softshrink(torch.ones(2), -0.5)),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in SOFT_BAD_ARGUMENTS], ids=[c[0] for c in SOFT_BAD_ARGUMENTS])
+def test_soft_activation_bad_arguments_raise_like_torch(call):
+    """torch.nn.functional's exception type for each bad argument."""
+    with pytest.raises(Exception) as torch_error:
+        call(TF)
+    with pytest.raises(torch_error.type):
+        call(F)

@@ -399,7 +399,7 @@ def log_sigmoid_grad(grad_output: Tensor, input: Tensor, buffer: Tensor) -> Tens
 
 
 class LogSigmoidFunction(Function):
-    """log σ(x) = -softplus(-x). Caches its input and, as torch's, ATen's buffer e^{-|x|}
+    """log σ(x) = -softplus(-x). Caches its input and, as torch's, ATen's buffer ``e^{-|x|}``
     (returned as a second, non-differentiable output, empty on CUDA)."""
 
     generate_vmap_rule = True
@@ -505,7 +505,7 @@ def softsign_grad(grad_output: Tensor, input: Tensor) -> Tensor:
 
 
 class SoftsignFunction(Function):
-    """Softsign: x / (1 + |x|). Caches its input. ATen has no fused kernel for it: the
+    """Softsign: ``x / (1 + |x|)``. Caches its input. ATen has no fused kernel for it: the
     forward is torch's composition of native ops (see :func:`softsign_grad`)."""
 
     generate_vmap_rule = True
