@@ -1,7 +1,9 @@
 """Activation derivatives beyond the registry's generic checks: third derivatives and PReLU's
 mixed second derivatives against torch's, in whichever mode the suite runs; with kernels on,
 plain backward equal to torch.nn's to the last bit (the same kernels), NaN included; in formula
-mode, the formula's answer at NaN; a compiled network of every activation."""
+mode, the formula's answer at NaN; a compiled network of every activation. Then the soft
+activations (log-sigmoid, softplus, softsign, softshrink, softmin): their derivatives at
+hand-picked points, thresholds and branches, large inputs, what each caches, torch's errors."""
 
 from __future__ import annotations
 
