@@ -220,7 +220,9 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     log("mlp, host-bound sizes (Python and dispatch overhead):")
     records.append(
         {
-            **benchmark_step(host_bound(config), torch.float32, False, log, (PER_OP, NETWORK, FLOOR, FORMULAS)),
+            **benchmark_step(
+                host_bound(config), torch.float32, False, log, (PER_OP, NETWORK, FLOOR, FORMULAS)
+            ),
             "regime": "host-bound",
         }
     )

@@ -356,7 +356,7 @@ def _ops_table(result: dict) -> list[str]:
         )
         rows.append(cells)
     lines = [
-        "### Per op (time ratios torchlayers / torch.nn; \"formulas\": the same with kernels off)",
+        '### Per op (time ratios torchlayers / torch.nn; "formulas": the same with kernels off)',
         "",
         markdown_table(header, rows),
     ]
@@ -427,7 +427,8 @@ def _mlp_table(result: dict) -> list[str]:
             "torchlayers is `torchlayers.models.MLP` (by default one node per hidden layer: its "
             "activation and the next Linear) against "
             '`MLP(..., backend="torch")`; formula mode is the same model under '
-            '`torchlayers.use_kernels(False)`, per-op is `MLP(..., fused=False)`, one node is `MLP(..., fused="network")`. '
+            "`torchlayers.use_kernels(False)`, per-op is `MLP(..., fused=False)`, one node is "
+            '`MLP(..., fused="network")`. '
             "One node per layer frees each hidden activation once its layer is done, as the per-op chain "
             "does; the one-node network frees what it saved only when its whole backward has run, so its "
             "peak holds the hidden activations on top (the saved bytes are the same).",

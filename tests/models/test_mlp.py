@@ -374,7 +374,11 @@ def test_fused_false_builds_the_per_op_graph(activation):
     fused, per_op = _fused_and_per_op(activation=activation)
     x = torch.randn(4, IN, requires_grad=True)
     # the first Linear, then one node per hidden layer: its activation and the next Linear
-    assert _graph_nodes(fused(x)) == {"LinearFunctionBackward", "ActivationLinearFunctionBackward", "AccumulateGrad"}
+    assert _graph_nodes(fused(x)) == {
+        "LinearFunctionBackward",
+        "ActivationLinearFunctionBackward",
+        "AccumulateGrad",
+    }
     fused.fused = "network"
     assert _graph_nodes(fused(x)) == {"MLPFunctionBackward", "AccumulateGrad"}
     nodes = _graph_nodes(per_op(x))

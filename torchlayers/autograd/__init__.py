@@ -3,9 +3,13 @@
 from torchlayers.autograd.activation import (
     ELUFunction,
     LeakyReLUFunction,
+    LogSigmoidFunction,
     PReLUFunction,
     ReLUFunction,
     SigmoidFunction,
+    SoftplusFunction,
+    SoftshrinkFunction,
+    SoftsignFunction,
     TanhFunction,
 )
 from torchlayers.autograd.graph import (
@@ -27,7 +31,7 @@ from torchlayers.autograd.nll import (
 )
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
-from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
+from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction, SoftminFunction
 
 __all__ = [
     "ActivationLinearFunction",
@@ -40,6 +44,7 @@ __all__ = [
     "L2RegularizationFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "LogSigmoidFunction",
     "LogSoftmaxFunction",
     "MLPFunction",
     "MSELossFunction",
@@ -54,5 +59,9 @@ __all__ = [
     "SigmoidFunction",
     "SoftTargetNLLLossFunction",
     "SoftmaxFunction",
+    "SoftminFunction",
+    "SoftplusFunction",
+    "SoftshrinkFunction",
+    "SoftsignFunction",
     "TanhFunction",
 ]

@@ -364,3 +364,229 @@ class PReLUFunction(Function):
     def jvp(ctx, input_tangent, weight_tangent):
         input, weight = ctx.saved_tensors
         return prelu_tangent(input, weight, input_tangent, weight_tangent)
+
+
+# --- log-sigmoid -----------------------------------------------------------------------------
+
+
+@stand_in
+def log_sigmoid_forward(input: Tensor) -> tuple[Tensor, Tensor]:
+    """(log σ(x), buffer): log σ(x) = min(x, 0) - log(1 + e^{-|x|}), which never exponentiates a
+    positive number (log_sigmoid(-1000) = -1000, not -inf). The buffer is what ATen's kernel
+    caches, e^{-|x|} on the CPU and an empty tensor on CUDA and XPU, where its backward
+    recomputes it."""
+    x = opmath(input)
+    z = torch.exp(-x.abs())
+    output = (x.clamp_max(0) - torch.log1p(z)).to(input.dtype)  # clamp keeps NaN, as torch.minimum
+    buffer = input.new_empty((0,)) if input.device.type in ("cuda", "xpu") else z.to(input.dtype)
+    return output, buffer
+
+
+@stand_in
+def log_sigmoid_grad(grad_output: Tensor, input: Tensor, buffer: Tensor) -> Tensor:
+    """g · (log σ)'(x) = g σ(-x) from the input, as ATen's kernel: 1/(1 + z) for x < 0 and
+    z/(1 + z) otherwise, z = e^{-|x|} ≤ 1 (no exponential overflows).
+
+    ``buffer`` (see :func:`log_sigmoid_forward`) is read by the kernel only: the formula takes
+    z from x, so that double backward differentiates it (the buffer is a constant to autograd).
+    -|x| is written as a ``where``, whose slope at 0 is -1 (abs's subgradient there is 0), so
+    the second derivative at 0 is -1/4 as on either side.
+    """
+    g, x = opmath(grad_output), opmath(input)
+    z = torch.exp(torch.where(x < 0, x, -x))
+    # d/dx log σ(x) = 1 - σ(x) = σ(-x)
+    return (g * torch.where(x < 0, 1, z) / (1 + z)).to(grad_output.dtype)
+
+
+class LogSigmoidFunction(Function):
+    """log σ(x) = -softplus(-x). Caches its input and, as torch's, ATen's buffer ``e^{-|x|}``
+    (returned as a second, non-differentiable output, empty on CUDA)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return log_sigmoid_forward(input)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (input,) = inputs
+        buffer = output[1]
+        ctx.mark_non_differentiable(buffer)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(input, buffer)
+        ctx.save_for_forward(input, buffer)
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_buffer):
+        input, buffer = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0] and grad_output is not None:
+            grad_input = log_sigmoid_grad(grad_output, input, buffer)
+        return grad_input
+
+    @staticmethod
+    def jvp(ctx, input_tangent):
+        input, buffer = ctx.saved_tensors
+        return log_sigmoid_grad(input_tangent, input, buffer), None
+
+
+# --- softplus --------------------------------------------------------------------------------
+
+
+@stand_in
+def softplus_forward(input: Tensor, beta: float, threshold: float) -> Tensor:
+    """(1/β) log(1 + e^{βx}), and x itself where βx > threshold (there the two agree to the
+    dtype's precision, and e^{βx} would overflow)."""
+    x = opmath(input)
+    scaled = x * beta
+    return torch.where(scaled > threshold, x, torch.log1p(torch.exp(scaled)) / beta).to(input.dtype)
+
+
+@stand_in
+def softplus_grad(grad_output: Tensor, input: Tensor, beta: float, threshold: float) -> Tensor:
+    """g · σ(βx) as ATen's kernel writes it, z / (z + 1) with z = e^{βx}, and g where
+    βx > threshold. e^{βx} is taken of min(βx, threshold): the same value where it is used, and
+    no overflow on the linear side, whose infinite z would turn the zero gradient ``where``
+    sends there into NaN in double backward. (A threshold beyond the dtype's exponent range,
+    ~88 for float32, overflows z below it: NaN there, as torch's kernel.)"""
+    g, x = opmath(grad_output), opmath(input)
+    scaled = x * beta
+    z = torch.exp(scaled.clamp_max(threshold))
+    # d/dx (1/β) log(1 + e^{βx}) = e^{βx} / (1 + e^{βx}) = σ(βx); 1 on the linear side
+    return torch.where(scaled > threshold, g, g * z / (z + 1)).to(grad_output.dtype)
+
+
+class SoftplusFunction(Function):
+    """Softplus: (1/β) log(1 + e^{βx}), linear where βx > threshold. Caches its input."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, beta, threshold):
+        return softplus_forward(input, beta, threshold)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, beta, threshold = inputs
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = softplus_grad(grad_output, input, ctx.beta, ctx.threshold)
+        return grad_input, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _beta, _threshold):
+        (input,) = ctx.saved_tensors
+        return softplus_grad(input_tangent, input, ctx.beta, ctx.threshold)
+
+
+# --- softsign --------------------------------------------------------------------------------
+
+
+def softsign_grad(grad_output: Tensor, input: Tensor) -> Tensor:
+    """g · softsign'(x) by the chain rule through x / v, v = |x| + 1: the quotient's two
+    partial derivatives, 1/v for the numerator and -(x/v)/v for the denominator, whose own
+    derivative is sign x. Their sum is 1/(1 + |x|)² (x sign x = |x|).
+
+    torch has no kernel for softsign: torch.nn's value and gradient are this composition's,
+    each op rounding in the input's dtype. So is ours (no float32 opmath here): the same
+    numbers in every dtype, NaN at ±inf included (inf/inf), where 1/(1 + |x|)² would give 0.
+    """
+    v = input.abs() + 1
+    # d/dx x/(1+|x|) = 1/v - (x/v)/v · sign x = 1/(1+|x|)²
+    return grad_output / v - grad_output * (input / v / v) * torch.sign(input)
+
+
+class SoftsignFunction(Function):
+    """Softsign: ``x / (1 + |x|)``. Caches its input. ATen has no fused kernel for it: the
+    forward is torch's composition of native ops (see :func:`softsign_grad`)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return input / (input.abs() + 1)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = softsign_grad(grad_output, input)
+        return grad_input
+
+    @staticmethod
+    def jvp(ctx, input_tangent):
+        (input,) = ctx.saved_tensors
+        return softsign_grad(input_tangent, input)
+
+
+# --- softshrink ------------------------------------------------------------------------------
+
+
+def _threshold_in_dtype(value: float, input: Tensor, opmath_input: Tensor):
+    """``value`` rounded to a float16/bfloat16 input's dtype, as ATen's kernels convert their
+    scalar arguments (softshrink(x, 0.3) compares a half x with half(0.3) = 0.30005); a number
+    as given otherwise (a Python number meets a float32/float64 tensor in its dtype)."""
+    if input.dtype == opmath_input.dtype:
+        return value
+    return torch.scalar_tensor(value, dtype=input.dtype, device=input.device).to(opmath_input.dtype)
+
+
+@stand_in
+def softshrink_forward(input: Tensor, lambd: float) -> Tensor:
+    """x - λ if x > λ, x + λ if x < -λ, else 0 (0 · x: NaN stays NaN), for λ >= 0."""
+    x = opmath(input)
+    lambd = _threshold_in_dtype(lambd, input, x)
+    return torch.where(x > lambd, x - lambd, torch.where(x < -lambd, x + lambd, x * 0)).to(input.dtype)
+
+
+@stand_in
+def softshrink_grad(grad_output: Tensor, input: Tensor, lambd: float) -> Tensor:
+    """g · 1[|x| > λ]; 0 at the kinks ±λ, as torch's. Masking where -λ <= x <= λ (not keeping
+    |x| > λ) lets the gradient through at NaN, as ATen's formula (its CUDA kernel and CPU
+    scalar loop; its vectorised CPU loop gives 0 there)."""
+    lambd = _threshold_in_dtype(lambd, input, opmath(input))
+    return torch.where((input >= -lambd) & (input <= lambd), 0, grad_output)  # d/dx = 1[|x| > λ]
+
+
+class SoftshrinkFunction(Function):
+    """Soft shrinkage: x - λ if x > λ, x + λ if x < -λ, else 0. Caches its input."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, lambd):
+        return softshrink_forward(input, lambd)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, lambd = inputs
+        ctx.lambd = lambd
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = softshrink_grad(grad_output, input, ctx.lambd)
+        return grad_input, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _lambd):
+        (input,) = ctx.saved_tensors
+        return softshrink_grad(input_tangent, input, ctx.lambd)

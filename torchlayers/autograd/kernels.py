@@ -182,7 +182,6 @@ def _relu_grad(grad_output, output):
     return _aten.threshold_backward.default(grad_output, output, 0)
 
 
-
 @_kernel("leaky_relu_forward", _aten.leaky_relu.default)
 def _leaky_relu_forward(input, negative_slope):
     return _aten.leaky_relu.default(input, negative_slope)
@@ -222,6 +221,36 @@ def _prelu_forward(input, weight):
 def _prelu_grad(grad_output, input, weight):
     grad_input, grad_weight = _aten._prelu_kernel_backward.default(grad_output, input, weight)
     return grad_input, grad_weight.sum_to_size(weight.shape)  # the kernel's is per position
+
+
+@_kernel("log_sigmoid_forward", _aten.log_sigmoid_forward.default)
+def _log_sigmoid_forward(input):
+    return _aten.log_sigmoid_forward.default(input)
+
+
+@_kernel("log_sigmoid_grad", _aten.log_sigmoid_backward.default)
+def _log_sigmoid_grad(grad_output, input, buffer):
+    return _aten.log_sigmoid_backward.default(grad_output, input, buffer)
+
+
+@_kernel("softplus_forward", _aten.softplus.default)
+def _softplus_forward(input, beta, threshold):
+    return _aten.softplus.default(input, beta, threshold)
+
+
+@_kernel("softplus_grad", _aten.softplus_backward.default)
+def _softplus_grad(grad_output, input, beta, threshold):
+    return _aten.softplus_backward.default(grad_output, input, beta, threshold)
+
+
+@_kernel("softshrink_forward", _aten.softshrink.default)
+def _softshrink_forward(input, lambd):
+    return _aten.softshrink.default(input, lambd)
+
+
+@_kernel("softshrink_grad", _aten.softshrink_backward.default)
+def _softshrink_grad(grad_output, input, lambd):
+    return _aten.softshrink_backward.default(grad_output, input, lambd)
 
 
 # --- regression losses (regression.py) ---------------------------------------------------------

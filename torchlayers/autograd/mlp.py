@@ -225,7 +225,12 @@ class MLPFunction(Function):
             layer_input, w, cached, a = saved[4 * layer : 4 * layer + 4]
             if name is not None:  # h = a(z): ∂L/∂h (from above and from h itself), then ∂L/∂z
                 g, grad_slope = _hidden_layer_grad(
-                    name, argument, sum_tangents(g, grad_hidden[h]), None if z is None else grad_hidden[z], cached, a
+                    name,
+                    argument,
+                    sum_tangents(g, grad_hidden[h]),
+                    None if z is None else grad_hidden[z],
+                    cached,
+                    a,
                 )
                 if slope is not None and needs[slope]:
                     grads[slope] = grad_slope
@@ -245,7 +250,9 @@ class MLPFunction(Function):
         tangent, hidden_tangents = input_tangent, []  # dh of the layer's input
         for layer, (weight, bias, slope, name, argument, _, z) in enumerate(plan):
             layer_input, w, cached, a = saved[4 * layer : 4 * layer + 4]
-            tangent = _score_tangent(layer_input, w, tangent, parameter_tangents[weight], parameter_tangents[bias])
+            tangent = _score_tangent(
+                layer_input, w, tangent, parameter_tangents[weight], parameter_tangents[bias]
+            )
             if name is None:
                 break
             z_tangent = tangent
@@ -293,7 +300,9 @@ class ActivationLinearFunction(Function):
         cached = input if MLP_ACTIVATIONS[name] else h  # what the activation's derivative reads
         needs_h = ctx.needs_input_grad[0] or ctx.needs_input_grad[3]
         ctx.needs_h = needs_h
-        ctx.save_for_backward(h if ctx.needs_input_grad[1] else None, weight if needs_h else None, cached, slope)
+        ctx.save_for_backward(
+            h if ctx.needs_input_grad[1] else None, weight if needs_h else None, cached, slope
+        )
         ctx.save_for_forward(h, weight, cached, slope)
 
     @staticmethod

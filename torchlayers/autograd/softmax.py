@@ -1,4 +1,4 @@
-"""The softmax and its logarithm: scores z to probabilities p along a dimension.
+"""The softmax, its logarithm and the softmin: scores z to probabilities p along a dimension.
 
 Both forwards shift the scores by their maximum before exponentiating (softmax is invariant to
 a shift, and e^{z - max z} ≤ 1 never overflows); log-softmax is the log-sum-exp
@@ -7,6 +7,9 @@ into -inf. Both Functions cache their output, from which each backward is one fo
 
 * softmax:     dz = p ⊙ (g - Σⱼ gⱼ pⱼ)           (:func:`softmax_grad`, the Jacobian diag(p) - p pᵀ)
 * log-softmax: dz = g - e^y Σⱼ gⱼ, y = log p    (:func:`log_softmax_grad`, the Jacobian 1 - 1 pᵀ)
+
+The softmin, softmax(-z), is the softmax's forward and backward with the sign of its input
+flipped by the chain rule: no formula of its own.
 
 The formulas are plain differentiable ops, so double and higher backward differentiate them;
 ATen's fused kernels stand in for them through the kernel table (``kernels.py``). Half-precision
@@ -123,3 +126,34 @@ class LogSoftmaxFunction(Function):
     def jvp(ctx, input_tangent, _dim):
         (output,) = ctx.saved_tensors
         return log_softmax_tangent(input_tangent, output, ctx.dim)
+
+
+class SoftminFunction(Function):
+    """softmin(z) = softmax(-z) along ``dim``: the probabilities favour the smallest scores.
+    Caches its output p, as the softmax. Its formulas are the softmax's: backward is
+    :func:`softmax_grad` with the sign the chain rule gives d(-z)/dz = -1."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, dim):
+        return softmax_forward(-input, dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dim = inputs[1]
+        ctx.save_for_backward(output)
+        ctx.save_for_forward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = -softmax_grad(grad_output, output, ctx.dim)  # ∂ softmax(-z)/∂z = -softmax'(-z)
+        return grad_input, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _dim):
+        (output,) = ctx.saved_tensors
+        return -softmax_grad(input_tangent, output, ctx.dim)  # the Jacobian is symmetric

@@ -21,6 +21,7 @@ from torchlayers.autograd import (
     L2RegularizationFunction,
     LeakyReLUFunction,
     LinearFunction,
+    LogSigmoidFunction,
     LogSoftmaxFunction,
     MaxoutFunction,
     MSELossFunction,
@@ -33,6 +34,10 @@ from torchlayers.autograd import (
     ReLUFunction,
     SigmoidFunction,
     SoftmaxFunction,
+    SoftminFunction,
+    SoftplusFunction,
+    SoftshrinkFunction,
+    SoftsignFunction,
     SoftTargetNLLLossFunction,
     TanhFunction,
     class_dim_of,
@@ -50,6 +55,7 @@ from torchlayers.functional._checks import (
     check_inplace,
     check_no_weight_grad,
     check_number,
+    check_softshrink_lambd,
     check_tensor,
     check_values,
     reduction_mode,
@@ -68,6 +74,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "maxout",
     "mlp",
     "mse_loss",
@@ -80,6 +87,10 @@ __all__ = [
     "relu",
     "sigmoid",
     "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
     "tanh",
 ]
 
@@ -92,6 +103,7 @@ _apply_exp = dispatcher(ExpFunction)
 _apply_leaky_relu = dispatcher(LeakyReLUFunction)
 _apply_linear = dispatcher(LinearFunction)
 _apply_activation_linear = dispatcher(ActivationLinearFunction)
+_apply_log_sigmoid = dispatcher(LogSigmoidFunction)
 _apply_maxout = dispatcher(MaxoutFunction)
 _apply_mlp = dispatcher(MLPFunction)
 _apply_mul_constant = dispatcher(MulConstantFunction)
@@ -100,6 +112,9 @@ _apply_prelu = dispatcher(PReLUFunction)
 _apply_relu = dispatcher(ReLUFunction)
 _apply_reciprocal = dispatcher(ReciprocalFunction)
 _apply_sigmoid = dispatcher(SigmoidFunction)
+_apply_softplus = dispatcher(SoftplusFunction)
+_apply_softshrink = dispatcher(SoftshrinkFunction)
+_apply_softsign = dispatcher(SoftsignFunction)
 _apply_tanh = dispatcher(TanhFunction)
 _apply_binary_cross_entropy = dispatcher(BCELossFunction)
 _apply_cross_entropy = dispatcher(CrossEntropyFunction)
@@ -110,6 +125,7 @@ _apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
 _apply_nll_loss = dispatcher(NLLLossFunction)
 _apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
 _apply_softmax = dispatcher(SoftmaxFunction)
+_apply_softmin = dispatcher(SoftminFunction)
 
 
 # --- graph nodes ---------------------------------------------------------------------------
@@ -380,6 +396,37 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return _apply_prelu(input, weight)
 
 
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(1 / (1 + e⁻ˣ))``, computed without overflow. See :class:`~torchlayers.nn.LogSigmoid`."""
+    check_tensor("log_sigmoid", input)  # torch's message names the ATen op, log_sigmoid
+    return _apply_log_sigmoid(input)[0]
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + e^(beta x)) / beta``, ``x`` where ``beta x > threshold``.
+    See :class:`~torchlayers.nn.Softplus`."""
+    check_tensor("softplus", input)
+    check_number("softplus", beta, "beta")
+    check_number("softplus", threshold, "threshold")
+    (input,) = autocast_inputs("softplus", input)
+    return _apply_softplus(input, beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``. See :class:`~torchlayers.nn.Softsign`."""
+    check_tensor("softsign", input)
+    return _apply_softsign(input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` if ``x > lambd``, ``x + lambd`` if ``x < -lambd``, else 0.
+    See :class:`~torchlayers.nn.Softshrink`."""
+    check_tensor("softshrink", input)
+    check_number("softshrink", lambd, "lambd")
+    check_softshrink_lambd(input, lambd)
+    return _apply_softshrink(input, lambd)
+
+
 # --- losses ---------------------------------------------------------------------------------
 #
 # Each wrapper checks its arguments where torch does (same exception types), applies autocast's
@@ -401,6 +448,14 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     dim = softmax_dim("log_softmax", input, dim, _stacklevel)
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("log_softmax", input)
     return _apply_log_softmax(input, dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x)`` along ``dim``. See :class:`~torchlayers.nn.Softmin`."""
+    check_tensor("softmin", input)
+    dim = softmax_dim("softmin", input, dim, _stacklevel)
+    (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("softmin", input)
+    return _apply_softmin(input, dim)
 
 
 def nll_loss(

@@ -13,7 +13,7 @@ import torch
 # The rules, after torch's autocast op lists (``aten/src/ATen/autocast_mode.cpp``):
 LOWER_PRECISION = "lower precision"  # float32 tensors to the autocast dtype (matmuls, prelu; not float64)
 FLOAT32 = "float32"  # float16/bfloat16 tensors to float32, on CPU and CUDA (the losses)
-FLOAT32_ON_CUDA = "float32 on CUDA"  # the same on CUDA only (exp, reciprocal, softmax, pow, sum)
+FLOAT32_ON_CUDA = "float32 on CUDA"  # the same on CUDA only (exp, reciprocal, softmax, softplus, pow, sum)
 
 POLICY = {
     "linear": LOWER_PRECISION,
@@ -24,6 +24,8 @@ POLICY = {
     "reciprocal": FLOAT32_ON_CUDA,
     "softmax": FLOAT32_ON_CUDA,
     "log_softmax": FLOAT32_ON_CUDA,
+    "softmin": FLOAT32_ON_CUDA,  # torch's is (-x).softmax(dim): the softmax's rule (negation is exact)
+    "softplus": FLOAT32_ON_CUDA,
     "l2_regularization": FLOAT32_ON_CUDA,  # as its native composition weight * Σ t.pow(2).sum()
     "weighted_mse_loss": FLOAT32_ON_CUDA,  # torch's weighted mse_loss is Python arithmetic (pow)
     "nll_loss": FLOAT32,

@@ -25,6 +25,28 @@ def check_number(name: str, value, argument: str) -> None:
         raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
 
 
+# c10's names of the dtypes, as torch's kernels spell them in messages
+_SCALAR_TYPE_NAMES = {
+    torch.float64: "Double",
+    torch.float32: "Float",
+    torch.float16: "Half",
+    torch.bfloat16: "BFloat16",
+}
+
+
+def check_softshrink_lambd(input: Tensor, lambd: float) -> None:
+    """0 <= λ <= the dtype's largest number, as torch's softshrink checks (for any input, empty
+    ones included), with its RuntimeError and message."""
+    if not input.is_floating_point():
+        return
+    largest = torch.finfo(input.dtype).max
+    if not 0 <= lambd <= largest:  # NaN fails too, as in torch
+        dtype_name = _SCALAR_TYPE_NAMES.get(input.dtype, str(input.dtype))
+        raise RuntimeError(
+            f"lambda must be in range [0, {largest:g}] for input dtype {dtype_name}, but found {lambd:g}"
+        )
+
+
 def check_inplace(input: Tensor, inplace: bool) -> None:
     """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
     if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():

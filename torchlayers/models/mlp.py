@@ -10,7 +10,8 @@ The modules are the lecture's single operations; by default the network computes
 layer's activation and the next ``Linear`` as one graph node
 (:class:`~torchlayers.autograd.mlp.ActivationLinearFunction`, from the same formulas), which
 saves a Python call per activation in each direction, the cost that dominates a small step,
-and frees each activation as soon as its backward is done, as ``torch.nn``'s layers do. ``fused="network"`` computes the whole network as one node
+and frees each activation as soon as its backward is done, as ``torch.nn``'s layers do.
+``fused="network"`` computes the whole network as one node
 (:class:`~torchlayers.autograd.mlp.MLPFunction`: fewer calls still, but its step's peak memory
 holds every hidden activation until the backward ends); ``fused=False`` computes it module by
 module, one node per operation.

@@ -1,6 +1,17 @@
 """Drop-in modules: named, constructed and serialised exactly as their ``torch.nn`` twins."""
 
-from torchlayers.nn.activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh
+from torchlayers.nn.activation import (
+    ELU,
+    LeakyReLU,
+    LogSigmoid,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanh,
+)
 from torchlayers.nn.graph import AddConstant, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
@@ -11,11 +22,15 @@ __all__ = [
     "AddConstant",
     "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "Maxout",
     "MulConstant",
     "PReLU",
     "ReLU",
     "Sigmoid",
+    "Softplus",
+    "Softshrink",
+    "Softsign",
     "Tanh",
     *_loss_all,
 ]

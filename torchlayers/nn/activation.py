@@ -9,7 +9,18 @@ from torch.nn import Module, Parameter
 
 from torchlayers import functional as F
 
-__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Sigmoid", "Tanh"]
+__all__ = [
+    "ELU",
+    "LeakyReLU",
+    "LogSigmoid",
+    "PReLU",
+    "ReLU",
+    "Sigmoid",
+    "Softplus",
+    "Softshrink",
+    "Softsign",
+    "Tanh",
+]
 
 
 class Sigmoid(Module):
@@ -202,3 +213,119 @@ class ELU(Module):
     def extra_repr(self) -> str:
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"alpha={self.alpha}{inplace_str}"
+
+
+class LogSigmoid(Module):
+    r"""Applies the logarithm of the logistic sigmoid elementwise, computed without overflow as
+    :math:`\min(x, 0) - \log(1 + e^{-|x|})` (``LogSigmoid()(-1000) == -1000``).
+
+    .. math::
+        \log\sigma(x) = \log\frac{1}{1 + e^{-x}} = -\text{softplus}(-x), \qquad
+        \frac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x)
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, same shape, values in (-inf, 0].
+
+    Examples::
+
+        >>> m = torchlayers.nn.LogSigmoid()
+        >>> output = m(torch.randn(2))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Softplus(Module):
+    r"""Applies the softplus elementwise: a smooth ReLU whose derivative is the sigmoid.
+
+    .. math::
+        \text{Softplus}(x) = \frac{1}{\beta}\log(1 + e^{\beta x}), \qquad
+        \text{Softplus}'(x) = \sigma(\beta x)
+
+    For numerical stability it is the identity (derivative 1) where :math:`\beta x >
+    \text{threshold}`.
+
+    Args:
+        beta: the :math:`\beta` value. Default: 1.0
+        threshold: above this value of :math:`\beta x` the function is linear. Default: 20.0
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, same shape.
+
+    Examples::
+
+        >>> m = torchlayers.nn.Softplus(beta=2.0)
+        >>> output = m(torch.randn(2))
+    """
+
+    __constants__ = ["beta", "threshold"]
+    beta: float
+    threshold: float
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(Module):
+    r"""Applies the softsign elementwise: a sigmoid-shaped curve in (-1, 1) with polynomial,
+    not exponential, tails.
+
+    .. math::
+        \text{Softsign}(x) = \frac{x}{1 + |x|}, \qquad \text{Softsign}'(x) = \frac{1}{(1 + |x|)^2}
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, same shape.
+
+    Examples::
+
+        >>> m = torchlayers.nn.Softsign()
+        >>> output = m(torch.randn(2))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class Softshrink(Module):
+    r"""Applies the soft shrinkage elementwise: moves every value :math:`\lambda` toward 0,
+    and those within :math:`\lambda` of 0 to 0.
+
+    .. math::
+        \text{Softshrink}(x) = \begin{cases} x - \lambda & x > \lambda \\
+        x + \lambda & x < -\lambda \\ 0 & \text{otherwise} \end{cases}, \qquad
+        \text{Softshrink}'(x) = \mathbb{1}[|x| > \lambda]
+
+    Args:
+        lambd: the :math:`\lambda` value, at least 0 (checked when called, as torch's).
+            Default: 0.5
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, same shape.
+
+    Examples::
+
+        >>> m = torchlayers.nn.Softshrink()
+        >>> output = m(torch.randn(2))
+    """
+
+    __constants__ = ["lambd"]
+    lambd: float
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)

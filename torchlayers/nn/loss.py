@@ -22,6 +22,7 @@ __all__ = [
     "MultiMarginLoss",
     "NLLLoss",
     "Softmax",
+    "Softmin",
 ]
 
 
@@ -59,6 +60,46 @@ class Softmax(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    r"""Applies the softmin along ``dim``: the softmax of the negated scores, so the smallest
+    score gets the largest probability.
+
+    .. math::
+        \text{softmin}(z)_i = \frac{e^{-z_i}}{\sum_j e^{-z_j}}, \qquad
+        \frac{\partial\,\text{softmin}(z)_i}{\partial z_j} = -p_i(\delta_{ij} - p_j)
+
+    Args:
+        dim: the dimension the probabilities sum over. Default: ``None`` (deprecated implicit
+            choice: 0 for 0-, 1- and 3-dimensional inputs, else 1)
+
+    Shape:
+        - Input: :math:`(*)`. Output: :math:`(*)`, same shape, values in [0, 1].
+
+    Examples::
+
+        >>> m = torchlayers.nn.Softmin(dim=1)
+        >>> output = m(torch.randn(2, 3))
+    """
+
+    __constants__ = ["dim"]
+    dim: int | None
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if not hasattr(self, "dim"):
+            self.dim = None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -272,6 +272,14 @@ LOSS_OPS: list[OpInfo] = [
         function_args=_softmax_function_args,
     ),
     OpInfo(
+        "softmin",
+        F.softmin,
+        TF.softmin,
+        A.SoftminFunction,
+        softmax_samples,
+        function_args=_softmax_function_args,
+    ),
+    OpInfo(
         "nll_loss",
         F.nll_loss,
         TF.nll_loss,
@@ -397,6 +405,13 @@ LOSS_MODULES: list[ModuleInfo] = [
         [{"dim": 1}, {"dim": -1}, {"dim": 0}],
         _scores_input,
         functional=lambda m, x: F.softmax(x, m.dim),
+    ),
+    ModuleInfo(
+        tnn.Softmin,
+        torch.nn.Softmin,
+        [{"dim": 1}, {"dim": 0}],
+        _scores_input,
+        functional=lambda m, x: F.softmin(x, m.dim),
     ),
     ModuleInfo(
         tnn.LogSoftmax,

@@ -127,7 +127,6 @@ def _mlp_function_args(args, kwargs):
     return (input, F._mlp_activations(kwargs["activations"]), *parameters)
 
 
-
 def maxout_reference_max(input, weight, bias=None, pieces=2):
     """Native ops with torch.max's gradient routing (first winner on ties)."""
     scores = TF.linear(input, weight, bias)
@@ -223,6 +222,44 @@ OPS: list[OpInfo] = [
         function_args=_activation_linear_function_args,
     ),
     OpInfo(
+        "logsigmoid",
+        F.logsigmoid,
+        TF.logsigmoid,
+        A.LogSigmoidFunction,
+        unary_samples(low=-6.0, high=6.0),
+        unary_elementwise=True,
+    ),
+    OpInfo(
+        "softplus",
+        F.softplus,
+        TF.softplus,
+        A.SoftplusFunction,
+        # the linear side starts at βx = threshold: x = 1.5 and x = -2 for the last two
+        unary_samples(
+            kinks=(1.5, -2.0),
+            kwargs_list=({}, {"beta": 2.0, "threshold": 3.0}, {"beta": -1.0, "threshold": 2.0}),
+        ),
+        unary_elementwise=True,
+        special_kwargs=({}, {"beta": 2.0, "threshold": 3.0}),
+    ),
+    OpInfo(
+        "softsign",
+        F.softsign,
+        TF.softsign,
+        A.SoftsignFunction,
+        unary_samples(kinks=(0.0,)),  # |x|: the second derivative jumps at 0
+        unary_elementwise=True,
+    ),
+    OpInfo(
+        "softshrink",
+        F.softshrink,
+        TF.softshrink,
+        A.SoftshrinkFunction,
+        unary_samples(kinks=(0.5, -0.5, 1.0, -1.0, 0.0), kwargs_list=({}, {"lambd": 1.0}, {"lambd": 0.0})),
+        unary_elementwise=True,
+        special_kwargs=({}, {"lambd": 1.0}),
+    ),
+    OpInfo(
         "mlp",
         F.mlp,
         mlp_reference,
@@ -268,6 +305,22 @@ MODULES: list[ModuleInfo] = [
         [{}, {"alpha": 0.5}, {"alpha": 2.0, "inplace": True}],
         _features,
         functional=lambda m, x: F.elu(x, m.alpha, m.inplace),
+    ),
+    ModuleInfo(tnn.LogSigmoid, torch.nn.LogSigmoid, [{}], _features, functional=lambda m, x: F.logsigmoid(x)),
+    ModuleInfo(
+        tnn.Softplus,
+        torch.nn.Softplus,
+        [{}, {"beta": 2.0, "threshold": 3.0}],
+        _features,
+        functional=lambda m, x: F.softplus(x, m.beta, m.threshold),
+    ),
+    ModuleInfo(tnn.Softsign, torch.nn.Softsign, [{}], _features, functional=lambda m, x: F.softsign(x)),
+    ModuleInfo(
+        tnn.Softshrink,
+        torch.nn.Softshrink,
+        [{}, {"lambd": 1.0}],
+        _features,
+        functional=lambda m, x: F.softshrink(x, m.lambd),
     ),
     ModuleInfo(
         tnn.PReLU,
