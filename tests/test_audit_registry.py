@@ -10,7 +10,7 @@ CI's budget decides what runs here:
   losses have two dozen samples each, and ``tests/test_autograd.py``, ``tests/test_transforms.py``
   and ``tests/test_kernels.py`` still check all of them;
 * not here: ``compile`` and ``inplace`` (one ``torch.compile`` each, about a second per op),
-  which ``tests/test_compile.py`` covers.
+  which ``tests/test_compile.py`` covers, and ``errors``, which ``tests/test_errors.py`` runs.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SAMPLED = (
     "jacfwd",
     "formula_vs_kernel",
 )
-NOT_HERE = ("compile", "inplace")
+NOT_HERE = ("compile", "inplace", "errors")
 EVERY_SAMPLE = tuple(name for name in CHECKS if name not in SAMPLED + NOT_HERE)
 
 

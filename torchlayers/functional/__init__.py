@@ -6,6 +6,7 @@ one table), and calls ``Function.apply``.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import torch
@@ -49,15 +50,22 @@ from torchlayers.autograd.mlp import MLP_ACTIVATIONS, ActivationLinearFunction, 
 from torchlayers.autograd.regression import binary_cross_entropy_forward
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
+    aten_dtype_name,
     check_class_range,
     check_class_target,
-    check_class_weight,
+    check_float,
     check_inplace,
+    check_int,
     check_no_weight_grad,
     check_number,
+    check_same_dtype,
+    check_scalar,
+    check_softmax_dtype,
     check_softshrink_lambd,
     check_tensor,
+    check_tensor_method,
     check_values,
+    not_implemented_for,
     reduction_mode,
     softmax_dim,
 )
@@ -135,6 +143,8 @@ def add(input: Tensor, other: Tensor | float) -> Tensor:
     """``input + other`` with broadcasting. See :class:`~torchlayers.autograd.AddFunction`."""
     check_tensor("add", input)
     if not isinstance(other, Tensor):
+        if not isinstance(other, numbers.Number):  # torch.add's message: neither Tensor nor Number
+            check_tensor("add", other, "other", 2)
         return add_constant(input, other)
     return _apply_add(input, other)
 
@@ -143,6 +153,8 @@ def mul(input: Tensor, other: Tensor | float) -> Tensor:
     """``input * other`` with broadcasting. See :class:`~torchlayers.autograd.MulFunction`."""
     check_tensor("mul", input)
     if not isinstance(other, Tensor):
+        if not isinstance(other, numbers.Number):
+            check_tensor("mul", other, "other", 2)
         return mul_constant(input, other)
     return _apply_mul(input, other)
 
@@ -183,7 +195,9 @@ def reciprocal(input: Tensor) -> Tensor:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``. See :class:`~torchlayers.nn.Linear`."""
     check_tensor("linear", input)
-    check_tensor("linear", weight, "weight")
+    check_tensor("linear", weight, "weight", 2)
+    if bias is not None:
+        check_tensor("linear", bias, "bias", 3)
     input, weight, bias = autocast_inputs("linear", input, weight, bias)
     return _apply_linear(input, weight, bias)
 
@@ -191,7 +205,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def maxout(input: Tensor, weight: Tensor, bias: Tensor | None = None, pieces: int = 2) -> Tensor:
     """Maximum over ``pieces`` affine maps. See :class:`~torchlayers.nn.Maxout`."""
     check_tensor("maxout", input)
-    check_tensor("maxout", weight, "weight")
+    check_tensor("maxout", weight, "weight", 2)
     if isinstance(pieces, bool) or not isinstance(pieces, int):
         raise TypeError(f"maxout(): argument 'pieces' must be int, not {type(pieces).__name__}")
     if pieces < 1:
@@ -357,23 +371,25 @@ def tanh(input: Tensor) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(0, x)``. See :class:`~torchlayers.nn.ReLU`."""
-    check_tensor("relu", input)
+    check_tensor("relu_" if inplace else "relu", input)
     check_inplace(input, inplace)
     return _apply_relu(input, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``max(negative_slope * x, x)``. See :class:`~torchlayers.nn.LeakyReLU`."""
-    check_tensor("leaky_relu", input)
-    check_number("leaky_relu", negative_slope, "negative_slope")
+    name = "leaky_relu_" if inplace else "leaky_relu"
+    check_tensor(name, input)
+    check_scalar(name, negative_slope, "negative_slope", 2)
     check_inplace(input, inplace)
     return _apply_leaky_relu(input, negative_slope, inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x if x > 0 else alpha * (eˣ - 1)``. See :class:`~torchlayers.nn.ELU`."""
-    check_tensor("elu", input)
-    check_number("elu", alpha, "alpha")
+    name = "elu_" if inplace else "elu"
+    check_tensor(name, input)
+    check_scalar(name, alpha, "alpha", 2)
     check_inplace(input, inplace)
     return _apply_elu(input, alpha, inplace)
 
@@ -381,18 +397,27 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x if x > 0 else weight * x``, one weight per channel. See :class:`~torchlayers.nn.PReLU`."""
     check_tensor("prelu", input)
-    check_tensor("prelu", weight, "weight")
+    check_tensor("prelu", weight, "weight", 2)
+    input, weight = autocast_inputs("prelu", input, weight)
+    # ATen's checks, in its order
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {aten_dtype_name(input.dtype)} and "
+            f"{aten_dtype_name(weight.dtype)}"
+        )
+    if weight.numel() != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() > 1 else 1
+        if weight.numel() != channels:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{weight.numel()} and channel size = {channels}."
+            )
     if weight.dim() > 1:
         raise RuntimeError(
-            f"prelu(): expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}"
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}"
         )
-    channels = input.shape[1] if input.dim() > 1 else 1
-    if weight.numel() != 1 and weight.numel() != channels:
-        raise RuntimeError(
-            f"prelu(): PReLU with {weight.numel()} parameters got an input with {channels} "
-            f"channels in dim 1; use num_parameters=1 or num_parameters={channels}."
-        )
-    input, weight = autocast_inputs("prelu", input, weight)
     return _apply_prelu(input, weight)
 
 
@@ -436,17 +461,23 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``. See :class:`~torchlayers.nn.Softmax`."""
-    check_tensor("softmax", input)
     dim = softmax_dim("softmax", input, dim, _stacklevel)
+    check_tensor_method(input, "softmax")
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"softmax(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("softmax", input)
+    check_softmax_dtype("softmax", input, dim)
     return _apply_softmax(input, dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``x - log(sum(exp(x)))`` along ``dim``. See :class:`~torchlayers.nn.LogSoftmax`."""
-    check_tensor("log_softmax", input)
     dim = softmax_dim("log_softmax", input, dim, _stacklevel)
+    check_tensor_method(input, "log_softmax")
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"log_softmax(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("log_softmax", input)
+    check_softmax_dtype("log_softmax", input, dim)
     return _apply_log_softmax(input, dim)
 
 
@@ -468,14 +499,11 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices. See :class:`~torchlayers.nn.NLLLoss`."""
-    check_tensor("nll_loss", input)
-    check_tensor("nll_loss", target, "target")
     reduction = reduction_mode(size_average, reduce, reduction)
+    _check_class_arguments("nll_loss_nd", input, target, weight, ignore_index)
     input, weight = autocast_inputs("nll_loss", input, weight)
-    target = check_class_target("nll_loss", input, target)
-    check_class_weight("nll_loss", weight, input, input.shape[class_dim_of(input)])
+    target = check_class_target(input, target, weight)
     check_class_range(input, target, ignore_index)
-    check_no_weight_grad("nll_loss", weight)
     return _apply_nll_loss(input, target, weight, reduction, ignore_index)[0]
 
 
@@ -491,41 +519,52 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross entropy of class indices or class probabilities.
     See :class:`~torchlayers.nn.CrossEntropyLoss`."""
-    check_tensor("cross_entropy", input)
-    check_tensor("cross_entropy", target, "target")
     reduction = reduction_mode(size_average, reduce, reduction)
+    _check_class_arguments("cross_entropy_loss", input, target, weight, ignore_index)
+    check_float("cross_entropy_loss", label_smoothing, "label_smoothing", 6)
     input, target, weight = autocast_inputs("cross_entropy", input, target, weight)
-    if label_smoothing > 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:  # as torch: equal shapes mean class probabilities
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing)
-    target = check_class_target("cross_entropy", input, target)
-    check_class_weight("cross_entropy", weight, input, input.shape[class_dim_of(input)])
+    _check_label_smoothing(label_smoothing)
+    if input.dim() == 0:  # torch's log_softmax along the class dimension 1
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    target = check_class_target(input, target, weight)
     check_class_range(input, target, ignore_index)
-    check_no_weight_grad("cross_entropy", weight)
     smoothing = max(float(label_smoothing), 0.0)
     return _apply_cross_entropy(input, target, weight, reduction, ignore_index, smoothing)[0]
+
+
+def _check_class_arguments(name: str, input, target, weight, ignore_index) -> None:
+    """The argument types of ATen's ``nll_loss_nd`` / ``cross_entropy_loss``."""
+    check_tensor(name, input)
+    check_tensor(name, target, "target", 2)
+    if weight is not None:
+        check_tensor(name, weight, "weight", 3)
+    check_int(name, ignore_index, "ignore_index", 5)
+
+
+def _check_label_smoothing(label_smoothing) -> None:
+    if label_smoothing > 1.0:  # printed as C++ prints a double
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing):g}")
 
 
 def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing):
     if not target.is_floating_point():
         raise RuntimeError(
-            f"Expected floating point type for target with class probabilities, got {target.dtype}"
+            "Expected floating point type for target with class probabilities, got "
+            f"{aten_dtype_name(target.dtype)}"
         )
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    if input.dim() == 0:
-        raise IndexError(
-            "cross_entropy(): a 0-dimensional input has no class dimension; expected (C,) or (N, C, ...)"
-        )
+    if input.dim() == 0:  # torch's class-dimension lookup on a 0-d input
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     class_dim = class_dim_of(input)
-    if weight is not None:
-        check_tensor("cross_entropy", weight, "weight")
-        if weight.dim() != 1 or weight.numel() != input.shape[class_dim]:
-            raise RuntimeError(
-                f"cross_entropy: weight tensor should be defined either for all {input.shape[class_dim]} "
-                f"classes or no classes but got weight tensor of shape: {list(weight.shape)}"
-            )
+    if weight is not None and (weight.dim() != 1 or weight.numel() != input.shape[class_dim]):
+        raise RuntimeError(
+            f"cross_entropy: weight tensor should be defined either for all {input.shape[class_dim]} "
+            f"classes or no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    _check_label_smoothing(label_smoothing)
     log_probs = _apply_log_softmax(input, class_dim)
     return _apply_soft_target_nll_loss(log_probs, target, weight, max(label_smoothing, 0.0), reduction)
 
@@ -539,8 +578,8 @@ def mse_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error (optionally weighted per element). See :class:`~torchlayers.nn.MSELoss`."""
-    check_tensor("mse_loss", input)
-    check_tensor("mse_loss", target, "target")
+    check_tensor_method(target, "size")  # torch's first use of its arguments: target.size()
+    check_tensor_method(input, "size")
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
@@ -548,15 +587,20 @@ def mse_loss(
             "Please ensure they have the same size.",
             stacklevel=2,
         )
-    reduction = reduction_mode(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = reduction_mode(size_average, reduce, reduction)
     torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
-    if weight is not None and weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
+    if weight is not None:
+        check_tensor_method(weight, "size")
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        if reduction not in ("none", "mean", "sum"):  # torch's message for the weighted loss
+            raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    reduction = reduction_mode(None, None, reduction)
     input, target = autocast_inputs("mse_loss" if weight is None else "weighted_mse_loss", input, target)
     if not (input.is_floating_point() or target.is_floating_point()):
-        raise NotImplementedError(
-            f"mse_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
-        )
+        dtype = torch.promote_types(input.dtype, target.dtype)
+        raise not_implemented_for("mse_cpu", dtype)
     return _apply_mse_loss(input, target, weight, reduction)
 
 
@@ -569,29 +613,26 @@ def binary_cross_entropy(
     reduction: str = "mean",
 ) -> Tensor:
     """Binary cross entropy of probabilities. See :class:`~torchlayers.nn.BCELoss`."""
-    check_tensor("binary_cross_entropy", input)
-    check_tensor("binary_cross_entropy", target, "target")
     reduction = reduction_mode(size_average, reduce, reduction)
+    check_tensor_method(target, "size")  # torch's first use of its arguments: target.size()
+    check_tensor_method(input, "size")
     if target.shape != input.shape:
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
             "is deprecated. Please ensure they have the same size."
         )
+    if weight is not None:
+        check_tensor_method(weight, "size")
+        weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
     refuse_unsafe("binary_cross_entropy", input)
     input, target, weight = autocast_inputs("binary_cross_entropy", input, target, weight)
+    check_no_weight_grad("binary_cross_entropy", weight)
     if target.dtype != input.dtype:
         raise RuntimeError(
-            f"binary_cross_entropy: found target of dtype {target.dtype} but expected {input.dtype} "
-            "(the input's dtype)"
+            f"Found dtype {aten_dtype_name(target.dtype)} but expected {aten_dtype_name(input.dtype)}"
         )
     if not input.is_floating_point():
-        raise NotImplementedError(
-            f"binary_cross_entropy(): expected a floating point input, got {input.dtype}"
-        )
-    if weight is not None:
-        check_tensor("binary_cross_entropy", weight, "weight")
-        weight = weight.expand(torch.broadcast_shapes(target.shape, weight.shape))
-        check_no_weight_grad("binary_cross_entropy", weight)
+        raise not_implemented_for("binary_cross_entropy", input.dtype)
     if kernel_runs_in_forward(binary_cross_entropy_forward, input, target, weight, reduction):
         return _apply_binary_cross_entropy(input, target, weight, reduction)  # the kernel checks the ranges
     for name, tensor in (("input", input), ("target", target)):
@@ -614,19 +655,23 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Multi-class hinge loss (the multi-class SVM). See :class:`~torchlayers.nn.MultiMarginLoss`."""
-    check_tensor("multi_margin_loss", input)
-    check_tensor("multi_margin_loss", target, "target")
     reduction = reduction_mode(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
-    if weight is not None and weight.dim() != 1:
-        raise ValueError("weight must be one-dimensional")
+    if weight is not None:
+        check_tensor_method(weight, "dim")
+        if weight.dim() != 1:
+            raise ValueError("weight must be one-dimensional")
+    check_tensor("multi_margin_loss", input)
+    check_tensor("multi_margin_loss", target, "target", 2)
+    check_scalar("multi_margin_loss", margin, "margin", 4)
     input, weight = autocast_inputs("multi_margin_loss", input, weight)
+    check_no_weight_grad("multi_margin_loss", weight)
     n_classes = input.shape[-1] if input.dim() else 1
     if input.dim() > 2 or n_classes == 0:
         raise RuntimeError(
-            "multi_margin_loss: expected a non-empty vector (C,) or matrix (N, C) of class scores, "
-            f"but got shape {tuple(input.shape)}"
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
         )
     n_samples = input.shape[0] if input.dim() == 2 else 1
     batched_target = target.dim() == 1 and target.numel() == n_samples
@@ -636,16 +681,14 @@ def multi_margin_loss(
             f"samples (batch size). Expected target size [{n_samples}], but got {list(target.shape)}. "
             f"Input has shape {list(input.shape)}."
         )
-    if target.dtype != torch.int64:
-        raise RuntimeError(f"multi_margin_loss: expected a target of dtype torch.int64, got {target.dtype}")
+    if weight is not None and weight.numel() != n_classes:
+        raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
+    if not input.is_floating_point():
+        kernel = "multi_margin_loss_cpu_kernel" if input.device.type == "cpu" else "multi_margin_loss_cuda"
+        raise not_implemented_for(kernel, input.dtype)
+    check_same_dtype(torch.empty((), dtype=torch.int64), target)  # ATen reads the target as int64
     if weight is not None:
-        if weight.numel() != n_classes:
-            raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
-        if weight.dtype != input.dtype:
-            raise RuntimeError(
-                f"multi_margin_loss: expected weight of dtype {input.dtype} (the input's), got {weight.dtype}"
-            )
-        check_no_weight_grad("multi_margin_loss", weight)
+        check_same_dtype(input, weight)
     if not kernel_runs_in_forward(multi_margin_loss_forward, input, target, p, margin, weight, reduction):
         # the formula does not check the range, ATen's kernel does
         check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")

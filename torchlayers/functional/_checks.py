@@ -14,24 +14,54 @@ from torchlayers.autograd import class_dim_of
 from torchlayers.autograd.kernels import kernel_runs_in_forward
 from torchlayers.autograd.nll import nll_forward
 
-
-def check_tensor(name: str, value, argument: str = "input") -> None:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
-
-
-def check_number(name: str, value, argument: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
-
-
-# c10's names of the dtypes, as torch's kernels spell them in messages
-_SCALAR_TYPE_NAMES = {
+# The dtype names ATen's messages print ("expected scalar type Float but found Half").
+_ATEN_DTYPE_NAMES = {
     torch.float64: "Double",
     torch.float32: "Float",
     torch.float16: "Half",
     torch.bfloat16: "BFloat16",
+    torch.complex128: "ComplexDouble",
+    torch.complex64: "ComplexFloat",
+    torch.int64: "Long",
+    torch.int32: "Int",
+    torch.int16: "Short",
+    torch.int8: "Char",
+    torch.uint8: "Byte",
+    torch.bool: "Bool",
 }
+
+
+def aten_dtype_name(dtype: torch.dtype) -> str:
+    return _ATEN_DTYPE_NAMES.get(dtype, str(dtype).removeprefix("torch."))
+
+
+def not_implemented_for(kernel: str, dtype: torch.dtype) -> NotImplementedError:
+    """ATen's refusal of a dtype its kernel is not compiled for."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{aten_dtype_name(dtype)}'")
+
+
+def _argument_error(name: str, argument: str, position: int | None, expected: str, value) -> TypeError:
+    """torch's argument parser's message (it names the position of a positional argument)."""
+    where = "" if position is None else f" (position {position})"
+    return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {type(value).__name__}")
+
+
+def check_tensor(name: str, value, argument: str = "input", position: int | None = 1) -> None:
+    if not isinstance(value, Tensor):
+        raise _argument_error(name, argument, position, "Tensor", value)
+
+
+def check_tensor_method(value, method: str) -> None:
+    """torch.nn.functional's Python wrappers call a Tensor method of the argument first (``input.softmax``,
+    ``target.size()``): anything else fails there, with Python's AttributeError."""
+    if not isinstance(value, Tensor):
+        raise AttributeError(f"'{type(value).__name__}' object has no attribute '{method}'")
+
+
+def check_number(name: str, value, argument: str) -> None:
+    """A real number of a torchlayers-only op (no torch twin, so no torch message to follow)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}(): argument '{argument}' must be a real number, not {type(value).__name__}")
 
 
 def check_softshrink_lambd(input: Tensor, lambd: float) -> None:
@@ -41,19 +71,41 @@ def check_softshrink_lambd(input: Tensor, lambd: float) -> None:
         return
     largest = torch.finfo(input.dtype).max
     if not 0 <= lambd <= largest:  # NaN fails too, as in torch
-        dtype_name = _SCALAR_TYPE_NAMES.get(input.dtype, str(input.dtype))
+        dtype_name = aten_dtype_name(input.dtype)
         raise RuntimeError(
             f"lambda must be in range [0, {largest:g}] for input dtype {dtype_name}, but found {lambd:g}"
         )
 
 
+def _is_numpy_scalar(value) -> bool:
+    return type(value).__module__ == "numpy" and isinstance(value, numbers.Number)
+
+
+def check_scalar(name: str, value, argument: str, position: int) -> None:
+    """A ``Number`` argument of an ATen op: bool, int, float (or a numpy scalar); a complex
+    number passes the parser and fails the conversion to the op's float."""
+    if isinstance(value, complex):
+        raise RuntimeError("value cannot be converted to type float without overflow")
+    if not (isinstance(value, (int, float)) or _is_numpy_scalar(value)):
+        raise _argument_error(name, argument, position, "Number", value)
+
+
+def check_int(name: str, value, argument: str, position: int | None) -> None:
+    """An ``int`` argument of an ATen op (bool refused, as torch's parser does)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _argument_error(name, argument, position, "int", value)
+
+
+def check_float(name: str, value, argument: str, position: int) -> None:
+    """A ``float`` argument of an ATen op: any real number (bool and int included)."""
+    if not isinstance(value, numbers.Real):
+        raise _argument_error(name, argument, position, "float", value)
+
+
 def check_inplace(input: Tensor, inplace: bool) -> None:
     """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
     if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation; "
-            "call it out of place (inplace=False) or on a copy of the tensor."
-        )
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def reduction_mode(size_average, reduce, reduction: str) -> str:
@@ -92,44 +144,64 @@ def check_no_weight_grad(name: str, weight: Tensor | None) -> None:
         )
 
 
-def check_class_weight(name: str, weight: Tensor | None, input: Tensor, n_classes: int) -> None:
-    if weight is None:
-        return
-    check_tensor(name, weight, "weight")
-    if weight.dim() != 1 or weight.numel() != n_classes:
+def check_same_dtype(expected: Tensor, found: Tensor) -> None:
+    """ATen's check that a kernel's second tensor has its first one's dtype."""
+    if found.dtype != expected.dtype:
         raise RuntimeError(
-            f"{name}: weight tensor should be defined either for all {n_classes} classes or no "
-            f"classes but got weight tensor of shape: {list(weight.shape)}"
-        )
-    if weight.dtype != input.dtype:
-        raise RuntimeError(
-            f"{name}: expected weight of dtype {input.dtype} (the input's), but got {weight.dtype}"
+            f"expected scalar type {aten_dtype_name(expected.dtype)} but found {aten_dtype_name(found.dtype)}"
         )
 
 
-def check_class_target(name: str, input: Tensor, target: Tensor) -> Tensor:
-    """Shape and dtype checks of a class-index target; returns it as int64. The class range is
+def check_class_target(input: Tensor, target: Tensor, weight: Tensor | None) -> Tensor:
+    """The checks of torch's ``nll_loss_nd`` on (log-probabilities, class-index target, class
+    weight), in its order, with its messages; returns the target as int64. The class range is
     checked by :func:`check_class_range`."""
-    common = target.dtype == torch.int64 and input.dim() == 2 and target.dim() == 1
-    if common and target.shape[0] == input.shape[0]:
+    dim = input.dim()
+    common = target.dtype == torch.int64 and dim == 2 and target.dim() == 1 and input.is_floating_point()
+    if common and target.shape[0] == input.shape[0] and weight is None:
         return target  # the common (N, C) call, all checks passed
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() != 1 and (target.shape[0] if target.dim() else 0) != input.shape[0]:
+    if dim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {dim})")
+    target_batch = target.shape[0] if target.dim() else 0
+    if dim != 1 and target_batch != input.shape[0]:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 0})."
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch})."
         )
-    if target.dtype not in (torch.int64, torch.uint8):
-        raise RuntimeError(f"{name}: expected target dtype to be Long or Byte, but got {target.dtype}")
-    expected = input.shape[:1] + input.shape[2:] if input.dim() > 1 else None
-    if (expected is None and target.numel() != 1) or (expected is not None and target.shape != expected):
-        want = "() or (1,)" if expected is None else str(tuple(expected))
+    if dim == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if dim not in (1, 2, 4) and target.shape[1:] != input.shape[2:]:  # nll_loss_nd's reshape
+        expected = [input.shape[0], *input.shape[2:]]
+        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    kernel = "nll_loss_forward" if dim <= 2 else "nll_loss2d_forward"  # ATen's kernel for the shape
+    check_no_weight_grad(kernel, weight)
+    if dim <= 2 and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if dim == 4 and target.dim() != 3:
         raise RuntimeError(
-            f"{name}: expected a target of shape {want} for an input of shape {tuple(input.shape)} "
-            f"(classes in dim {0 if input.dim() == 1 else 1}), but got {tuple(target.shape)}"
+            "only batches of spatial targets supported (3D tensors) but got targets of dimension: "
+            f"{target.dim()}"
         )
-    return target.long() if input.dim() > 1 else target.long().reshape(())  # (C,) input: one sample
+    if dim == 4 and target.shape != input.shape[:1] + input.shape[2:]:
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {aten_dtype_name(target.dtype)}"
+        )
+    n_classes = input.shape[class_dim_of(input)]
+    if weight is not None:
+        if dim <= 2 and (weight.dim() != 1 or weight.numel() != n_classes):
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                f"got weight tensor of shape: {list(weight.shape)}"
+            )
+        if dim > 2 and weight.numel() != n_classes:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if not input.is_floating_point():
+        frame = "nll_loss_out_frame" if dim <= 2 else "nll_loss2d_forward_out_frame"
+        raise not_implemented_for(frame, input.dtype)
+    if weight is not None:
+        check_same_dtype(input, weight)
+    return target.long() if dim > 1 else target.long().reshape(())  # (C,) input: one sample
 
 
 def check_class_range(input: Tensor, target: Tensor, ignore_index: int) -> None:
@@ -150,11 +222,23 @@ def check_class_range(input: Tensor, target: Tensor, ignore_index: int) -> None:
 
 
 def softmax_dim(name: str, input: Tensor, dim, stacklevel: int) -> int:
+    """``dim`` checked as ``Tensor.softmax`` checks it, or the deprecated implicit choice."""
     if dim is not None:
+        check_int(name, dim, "dim", 1)
         return dim
+    check_tensor_method(input, "dim")
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. "
         "Change the call to include dim=X as an argument.",
         stacklevel=stacklevel,
     )
     return 0 if input.dim() in (0, 1, 3) else 1
+
+
+def check_softmax_dtype(name: str, input: Tensor, dim: int) -> None:
+    """ATen's CPU (log-)softmax kernels refuse integer and bool inputs (the formula would not)."""
+    rank = max(input.dim(), 1)
+    if input.is_floating_point() or input.numel() == 0 or not -rank <= dim < rank:
+        return  # a bad dim is the Function's IndexError, as torch's
+    last = input.dim() == 0 or dim % input.dim() == input.dim() - 1
+    raise not_implemented_for(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", input.dtype)

@@ -25,6 +25,7 @@ from torchlayers.testing._calls import (
     saved_tensor_bytes,
     with_tensors,
 )
+from torchlayers.testing._errors import as_error_input, assert_same_error
 from torchlayers.testing.registry import FLOAT_DTYPES, SampleInput
 
 __all__ = ["CHECKS", "LEGACY_TESTS", "AuditError", "Check", "Report", "audit"]
@@ -51,6 +52,7 @@ CHECKS = (
     "inplace",
     "saved_bytes",
     "formula_vs_kernel",
+    "errors",
 )
 
 #: The project's generic tests (``tests/test_*.py``) and the checks that do what each does; an
@@ -204,6 +206,8 @@ class _Target:
     dtypes: tuple[torch.dtype, ...]
     device: str
     torchlayers_op: bool
+    # (op, reference, maker of error inputs) as the caller gave them, for the errors check
+    errors: tuple[Callable, Callable | None, Callable[[], list]] | None = None
 
     def samples(self, dtype: torch.dtype, requires_grad: bool = True) -> list[SampleInput]:
         return self.make(dtype, requires_grad)
@@ -1038,6 +1042,33 @@ def check_formula_vs_kernel(t: _Target) -> str:
     return f"kernels on = off: max |Δ| {worst:.1e} ({_count(count, 'run')} over dtypes)"
 
 
+def check_errors(t: _Target) -> str:
+    if t.errors is None:
+        raise _SkipCheck("no error inputs given (error_inputs=: calls the reference rejects)")
+    op, reference, make = t.errors
+    if reference is None:
+        raise _SkipCheck("no reference to compare errors with")
+    entries = [as_error_input(entry) for entry in make()]
+    modes = (True, False) if t.torchlayers_op else (None,)
+    for index, entry in enumerate(entries):
+        args, kwargs = entry.sample.args, entry.sample.kwargs
+        for mode in modes:
+            kernels = contextlib.nullcontext() if mode is None else torchlayers.use_kernels(mode)
+            try:
+                with kernels:
+                    assert_same_error(
+                        lambda a=args, k=kwargs: op(*a, **k),
+                        lambda a=args, k=kwargs: reference(*a, **k),
+                        entry.error,
+                        entry.match,
+                    )
+            except AssertionError as error:
+                where = "" if mode is None else f", kernels {'on' if mode else 'off'}"
+                raise _CheckFailedError(f"{_label(entry.sample, index)}{where}: {error}") from error
+    figure = f"{_count(len(entries), 'bad call')}: the reference's exception type and message"
+    return figure + (" (kernels on and off)" if t.torchlayers_op else "")
+
+
 _CHECK_FUNCTIONS: dict[str, Callable[[_Target], str]] = {
     "gradcheck": check_gradcheck,
     "gradcheck_forward": check_gradcheck_forward,
@@ -1056,6 +1087,7 @@ _CHECK_FUNCTIONS: dict[str, Callable[[_Target], str]] = {
     "inplace": check_inplace,
     "saved_bytes": check_saved_bytes,
     "formula_vs_kernel": check_formula_vs_kernel,
+    "errors": check_errors,
 }
 assert tuple(_CHECK_FUNCTIONS) == CHECKS
 
@@ -1102,6 +1134,7 @@ def audit(
     dtypes: tuple[torch.dtype, ...] | None = None,
     device: str = "cpu",
     strict: bool = False,
+    error_inputs=None,
 ) -> Report:
     r"""Run every check of the project's verification suite on ``op`` and report each.
 
@@ -1124,6 +1157,10 @@ def audit(
         dtypes: the floating dtypes ``op`` supports (default: float64, float32, float16, bfloat16).
         device: where samples are made and ops run.
         strict: turn warnings (more bytes saved for backward than the reference) into failures.
+        error_inputs: calls the reference rejects, for the ``errors`` check: a list of
+            :class:`~torchlayers.testing.ErrorInput`\ s (or ``(sample, exception type[, match])``
+            tuples, the sample an argument tuple or a ``SampleInput``), or a maker
+            ``error_inputs(device)``. ``op`` must raise the same exception type and message.
 
     Returns:
         A :class:`Report`: ``ok``, ``failures``, one line per check when printed, and
@@ -1156,6 +1193,7 @@ def audit(
         autocast_output = getattr(info, "autocast_output", None)
         dtypes = tuple(getattr(info, "dtypes", FLOAT_DTYPES)) if dtypes is None else dtypes
         info_skips = dict(getattr(info, "skips", {}))
+        error_inputs = getattr(info, "error_inputs", None) if error_inputs is None else error_inputs
         if getattr(info, "supports_inplace", False):
             inplace_call = compiled_inplace = _inplace_kwarg(op)
             inplace_reference = _inplace_kwarg(reference)
@@ -1181,6 +1219,11 @@ def audit(
     if samples is None:
         raise TypeError("audit(): samples are needed (argument tuples, SampleInputs or a sample maker)")
     reference_name = "no reference" if reference is None else f"reference {_name(reference)}"
+    errors = None
+    if error_inputs is not None:
+        given = error_inputs
+        make_errors = (lambda: given(device)) if callable(given) else (lambda: list(given))
+        errors = (call, reference, make_errors)  # before an in-place op is wrapped to clone
     if inplace:
         inplace_call, inplace_reference = call, reference
         compiled_inplace = compiled
@@ -1202,6 +1245,7 @@ def audit(
         dtypes=tuple(FLOAT_DTYPES if dtypes is None else dtypes),
         device=device,
         torchlayers_op=_is_torchlayers(op, function),
+        errors=errors,
     )
     chosen, skips = _resolve_checks(
         checks,

@@ -14,6 +14,8 @@ them all.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 import torch.nn.functional as TF
 
@@ -363,3 +365,12 @@ from torchlayers.testing.loss_ops import LOSS_MODULES, LOSS_OPS  # noqa: E402  (
 
 OPS = OPS + LOSS_OPS
 MODULES = MODULES + LOSS_MODULES
+
+# The calls torch rejects, per entry with a torch twin (error_inputs.py).
+from torchlayers.testing.error_inputs import BAD_INIT, ERROR_INPUTS  # noqa: E402
+
+OPS = [replace(op, error_inputs=ERROR_INPUTS.get(op.name, op.error_inputs)) for op in OPS]
+MODULES = [
+    replace(info, bad_init=BAD_INIT.get(info.ref.__name__, info.bad_init)) if info.ref is not None else info
+    for info in MODULES
+]

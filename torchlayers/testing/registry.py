@@ -22,6 +22,7 @@ import torch
 __all__ = [
     "FLOAT_DTYPES",
     "SHAPES",
+    "ErrorInput",
     "ModuleInfo",
     "OpInfo",
     "SampleInput",
@@ -55,6 +56,17 @@ class SampleInput:
 
 
 @dataclass
+class ErrorInput:
+    """A call the reference rejects: ``sample`` and the exception type it raises. The op must
+    raise the same type with the same message; ``match``, a regular expression the message must
+    match in full, stands in for equality where the reference's message is nondeterministic."""
+
+    sample: SampleInput
+    error: type[Exception]
+    match: str | None = None
+
+
+@dataclass
 class OpInfo:
     """An operation, its oracle and its samples: one entry drives every check of the registry.
 
@@ -84,6 +96,9 @@ class OpInfo:
     # (args, kwargs) of a sample -> positional arguments of ``function.apply``; None: the
     # functional's signature with defaults filled in (the core Functions' forward signatures).
     function_args: Callable[[tuple, dict], tuple] | None = None
+    # error_inputs(device): calls ``ref`` rejects, each with its exception type; ``op`` must raise
+    # the same type and message (the ``errors`` check). None: not checked (no torch twin).
+    error_inputs: Callable[[torch.device], list[ErrorInput]] | None = None
 
 
 @dataclass
@@ -100,6 +115,9 @@ class ModuleInfo:
     skips: dict[str, str] = field(default_factory=dict)
     # functional(module, *inputs): the same computation through torchlayers.functional.
     functional: Callable | None = None
+    # Constructor kwargs the twin rejects, at construction or when called on ``make_input``'s
+    # input: the module must raise the same exception type and message at the same step.
+    bad_init: tuple[dict[str, Any], ...] = ()
 
 
 # --- sample makers --------------------------------------------------------------------------

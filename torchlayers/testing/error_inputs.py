@@ -1,0 +1,317 @@
+"""Calls torch rejects, per op and per module, for the ``errors`` check: each registry entry with a
+torch twin names a few bad calls (wrong types, shapes, dtypes, values, reductions), and the op
+must raise torch's exception type with torch's message for each.
+
+A maker returns :class:`~torchlayers.testing.registry.ErrorInput`\\ s; the exception type is the
+one torch raises, so an entry goes stale (and fails) when a torch release stops raising it.
+Tensors are made fresh per call, as in-place ops may be among the calls.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from torchlayers.testing.registry import ErrorInput, SampleInput
+
+__all__ = ["BAD_INIT", "ERROR_INPUTS"]
+
+
+def _errors(*cases) -> list[ErrorInput]:
+    """``(args, kwargs, error)`` triples as :class:`ErrorInput`\\ s."""
+    return [ErrorInput(SampleInput(tuple(args), kwargs), error) for args, kwargs, error in cases]
+
+
+def _t(device, *shape, dtype=torch.float32, requires_grad=False):
+    return torch.randn(shape, device=device, dtype=dtype).requires_grad_(requires_grad)
+
+
+def _long(device, *values):
+    return torch.tensor(values, device=device, dtype=torch.int64)
+
+
+def binary_errors(device):
+    return _errors(
+        (([1.0], _t(device, 3)), {}, TypeError),
+        ((_t(device, 3), "2"), {}, TypeError),
+        ((_t(device, 3, 4), _t(device, 5)), {}, RuntimeError),
+    )
+
+
+def unary_errors(device):
+    return _errors((([1.0],), {}, TypeError), ((2.0,), {}, TypeError))
+
+
+def linear_errors(device):
+    x = _t(device, 4, 3)
+    return _errors(
+        (([1.0], _t(device, 5, 3)), {}, TypeError),
+        ((x, [[1.0, 1.0, 1.0]]), {}, TypeError),
+        ((x, _t(device, 5, 3), [1.0]), {}, TypeError),
+        ((x, _t(device, 5, 2)), {}, RuntimeError),
+        ((x, _t(device, 5, 3), _t(device, 4)), {}, RuntimeError),
+        ((x, _t(device, 5, 3, dtype=torch.float64)), {}, RuntimeError),
+        ((_t(device), _t(device, 5, 3)), {}, RuntimeError),
+    )
+
+
+def _inplace_leaf(device):
+    return _t(device, 3, requires_grad=True)
+
+
+def relu_errors(device):
+    return _errors(
+        (([1.0],), {}, TypeError),
+        (([1.0],), {"inplace": True}, TypeError),
+        ((_inplace_leaf(device),), {"inplace": True}, RuntimeError),
+    )
+
+
+def parametric_activation_errors(argument):
+    def errors(device):
+        return _errors(
+            (([1.0],), {}, TypeError),
+            ((_t(device, 3),), {argument: "0.1"}, TypeError),
+            ((_t(device, 3),), {argument: None}, TypeError),
+            ((_t(device, 3),), {argument: torch.ones(2)}, TypeError),
+            ((_t(device, 3),), {argument: 1j}, RuntimeError),
+            ((_t(device, 3),), {argument: "0.1", "inplace": True}, TypeError),
+            ((_inplace_leaf(device),), {"inplace": True}, RuntimeError),
+        )
+
+    return errors
+
+
+def prelu_errors(device):
+    return _errors(
+        (([1.0], _t(device, 3)), {}, TypeError),
+        ((_t(device, 4, 3), [0.25]), {}, TypeError),
+        ((_t(device, 4, 5), _t(device, 3)), {}, RuntimeError),
+        ((_t(device, 4, 3), _t(device, 3, 1)), {}, RuntimeError),
+        ((_t(device, 4, 3), _t(device, 1, 1)), {}, RuntimeError),
+        ((_t(device), _t(device, 3)), {}, RuntimeError),
+        ((_t(device, 4, 3), _t(device, 3, dtype=torch.float64)), {}, RuntimeError),
+    )
+
+
+def softmax_errors(device):
+    x = _t(device, 4, 5)
+    long = torch.ones(3, 4, device=device, dtype=torch.int64)
+    return _errors(
+        (([1.0], 0), {}, AttributeError),
+        (([1.0],), {}, AttributeError),
+        ((x, True), {}, TypeError),
+        ((x, 1.0), {}, TypeError),
+        ((x, "1"), {}, TypeError),
+        ((x, 2), {}, IndexError),
+        ((x, -3), {}, IndexError),
+        ((x, 1), {"dtype": "float"}, TypeError),
+        ((long, 1), {}, NotImplementedError),
+        ((long, 0), {}, NotImplementedError),
+        ((x, 1), {"dtype": torch.int64}, NotImplementedError),
+    )
+
+
+def _class_index_errors(device, log_probs: bool):
+    """Bad (input, target, weight, ...) calls of nll_loss and cross_entropy: both reach
+    ATen's nll_loss_nd, so they share its checks."""
+    x = _t(device, 4, 5)
+    if log_probs:
+        x = torch.log_softmax(x, 1)
+    y = _long(device, 0, 1, 4, 2)
+    k1 = _t(device, 2, 5, 3)
+    k2 = _t(device, 2, 5, 3, 2)
+    return _errors(
+        ((x, y), {"reduction": "avg"}, ValueError),
+        ((x, [0, 1, 4, 2]), {}, TypeError),
+        (([1.0], y), {}, TypeError),
+        ((x, y), {"weight": [1.0] * 5}, TypeError),
+        ((x, y), {"ignore_index": 1.5}, TypeError),
+        ((x, y), {"ignore_index": True}, TypeError),
+        ((x, y.float()), {}, RuntimeError),
+        ((x, y.int()), {}, RuntimeError),
+        ((x, y.bool()), {}, RuntimeError),
+        ((x, y), {"weight": torch.ones(4, device=device)}, RuntimeError),
+        ((x, y), {"weight": torch.ones(5, 1, device=device)}, RuntimeError),
+        ((x, y), {"weight": torch.ones(5, device=device, dtype=torch.float16)}, RuntimeError),
+        ((x, y), {"weight": torch.ones(5, device=device, requires_grad=True)}, RuntimeError),
+        ((x, y.int()), {"weight": torch.ones(5, device=device, requires_grad=True)}, RuntimeError),
+        ((x, y[:3]), {}, ValueError),
+        ((x, torch.tensor(1, device=device)), {}, ValueError),
+        ((x, torch.zeros(4, 2, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((x, _long(device, 0, 1, 7, 2)), {}, IndexError),
+        ((x, _long(device, 0, 1, -3, 2)), {}, IndexError),
+        ((_t(device, 5), _long(device, 1, 2)), {}, ValueError),
+        ((_t(device, 5), torch.zeros(1, 1, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((k1, torch.zeros(2, 4, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((k1, torch.zeros(2, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((k1, _long(device, 0, 1, 2).expand(2, 3)), {"weight": torch.ones(3, device=device)}, RuntimeError),
+        ((k1, torch.zeros(2, 3, device=device)), {}, RuntimeError),
+        ((k2, torch.zeros(2, 3, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((k2, torch.zeros(2, 3, 3, device=device, dtype=torch.int64)), {}, RuntimeError),
+        ((k2, torch.zeros(2, 3, 2, device=device, dtype=torch.int32)), {}, RuntimeError),
+        (
+            (k2, torch.zeros(2, 3, 2, device=device, dtype=torch.int64)),
+            {"weight": torch.ones(5, device=device, requires_grad=True)},
+            RuntimeError,
+        ),
+        ((k2, torch.full((2, 3, 2), 7, device=device)), {}, IndexError),
+    )
+
+
+def nll_errors(device):
+    long_input = torch.zeros(4, 5, device=device, dtype=torch.int64)
+    return _class_index_errors(device, log_probs=True) + _errors(
+        ((_t(device), torch.tensor(0, device=device)), {}, ValueError),
+        ((long_input, _long(device, 0, 1, 2, 3)), {}, NotImplementedError),
+    )
+
+
+def cross_entropy_errors(device):
+    x, y = _t(device, 4, 5), _long(device, 0, 1, 4, 2)
+    return _class_index_errors(device, log_probs=False) + _errors(
+        ((_t(device), _long(device, 0)), {}, IndexError),
+        ((x, y), {"label_smoothing": "0.1"}, TypeError),
+        ((x, y), {"label_smoothing": None}, TypeError),
+        ((x, y), {"label_smoothing": 1.5}, RuntimeError),
+        ((x, y), {"label_smoothing": 2}, RuntimeError),
+        ((_t(device), _long(device, 0)), {"label_smoothing": 0.1}, IndexError),
+    )
+
+
+def cross_entropy_probability_errors(device):
+    x = _t(device, 4, 5)
+    p = torch.softmax(_t(device, 4, 5), 1)
+    return _errors(
+        ((x, p.long()), {}, RuntimeError),
+        ((_t(device), torch.tensor(1, device=device)), {}, RuntimeError),
+        ((x, p), {"ignore_index": 1}, RuntimeError),
+        ((x, p), {"weight": torch.ones(4, device=device)}, RuntimeError),
+        ((x, p), {"weight": torch.ones(5, 1, device=device)}, RuntimeError),
+        ((x, p), {"label_smoothing": 2.0}, RuntimeError),
+        ((x, p), {"weight": torch.ones(3, device=device), "label_smoothing": 2.0}, RuntimeError),
+        ((_t(device), _t(device)), {}, IndexError),
+        ((_t(device, 2, 5), _t(device, 2, 4)), {}, RuntimeError),
+    )
+
+
+def mse_errors(device):
+    x = _t(device, 3)
+    long = torch.ones(3, device=device, dtype=torch.int64)
+    return _errors(
+        ((x, x), {"reduction": "avg"}, ValueError),
+        ((x, x), {"reduction": "avg", "weight": torch.ones(3, device=device)}, ValueError),
+        ((x, [1.0, 2.0, 3.0]), {}, AttributeError),
+        (([1.0, 2.0, 3.0], x), {}, AttributeError),
+        ((x, x), {"weight": [1.0] * 3}, AttributeError),
+        ((x, _t(device, 4)), {}, RuntimeError),
+        ((x, x), {"weight": _t(device, 2)}, ValueError),
+        ((long, long), {}, NotImplementedError),
+        ((long.bool(), long.bool()), {}, NotImplementedError),
+    )
+
+
+def bce_errors(device):
+    p = torch.rand(4, 3, device=device)
+    return _errors(
+        ((p, p), {"reduction": "avg"}, ValueError),
+        ((p, [0.5] * 3), {}, AttributeError),
+        (([0.5] * 3, p), {}, AttributeError),
+        ((p, p), {"weight": [1.0] * 3}, AttributeError),
+        ((p, p[:2]), {}, ValueError),
+        ((p + 1, p), {}, RuntimeError),
+        ((p, p + 1), {}, RuntimeError),
+        ((p, p.double()), {}, RuntimeError),
+        ((p, p.long()), {}, RuntimeError),
+        ((p.long(), p.long()), {}, NotImplementedError),
+        ((p, p), {"weight": torch.ones(2, device=device)}, RuntimeError),
+        ((p, p), {"weight": torch.ones(3, device=device, requires_grad=True)}, RuntimeError),
+    )
+
+
+def multi_margin_errors(device):
+    x, y = _t(device, 4, 5), _long(device, 0, 1, 4, 2)
+    return _errors(
+        ((x, y), {"reduction": "avg"}, ValueError),
+        ((x, y), {"p": 3}, ValueError),
+        ((x, y), {"p": "1"}, ValueError),
+        ((x, y), {"weight": torch.ones(5, 1, device=device)}, ValueError),
+        ((x, y), {"weight": [1.0] * 5}, AttributeError),
+        (([1.0], y), {}, TypeError),
+        ((x, [0, 1, 4, 2]), {}, TypeError),
+        ((x, y), {"margin": "1"}, TypeError),
+        ((x, y), {"margin": None}, TypeError),
+        ((x, y), {"weight": torch.ones(4, device=device)}, RuntimeError),
+        ((x, y), {"weight": torch.ones(5, device=device, dtype=torch.float64)}, RuntimeError),
+        ((x, y), {"weight": torch.ones(5, device=device, requires_grad=True)}, RuntimeError),
+        ((_t(device, 2, 3, 4), y), {}, RuntimeError),
+        ((_t(device, 4, 0), y), {}, RuntimeError),
+        ((_t(device, 0), torch.tensor(0, device=device)), {}, RuntimeError),
+        ((x, y[:3]), {}, RuntimeError),
+        ((x, y.view(2, 2)), {}, RuntimeError),
+        ((_t(device, 5), _long(device, 1, 2)), {}, RuntimeError),
+        ((x, y.float()), {}, RuntimeError),
+        ((x, y.int()), {"weight": torch.ones(3, device=device)}, RuntimeError),
+        ((x, y.float()), {"weight": torch.ones(5, device=device, dtype=torch.float64)}, RuntimeError),
+        ((x, _long(device, 0, 1, 7, 2)), {}, RuntimeError),
+        ((x, _long(device, 0, 1, -1, 2)), {}, RuntimeError),
+        ((torch.zeros(4, 5, device=device, dtype=torch.int64), y), {}, NotImplementedError),
+    )
+
+
+#: OpInfo name -> maker of its error inputs.
+ERROR_INPUTS = {
+    "add": binary_errors,
+    "mul": binary_errors,
+    "exp": unary_errors,
+    "reciprocal": unary_errors,
+    "linear": linear_errors,
+    "sigmoid": unary_errors,
+    "tanh": unary_errors,
+    "relu": relu_errors,
+    "leaky_relu": parametric_activation_errors("negative_slope"),
+    "elu": parametric_activation_errors("alpha"),
+    "prelu": prelu_errors,
+    "softmax": softmax_errors,
+    "log_softmax": softmax_errors,
+    "nll_loss": nll_errors,
+    "cross_entropy": cross_entropy_errors,
+    "cross_entropy_label_smoothing": cross_entropy_errors,
+    "cross_entropy_probabilities": cross_entropy_probability_errors,
+    "mse_loss": mse_errors,
+    "binary_cross_entropy": bce_errors,
+    "multi_margin_loss": multi_margin_errors,
+}
+
+_WEIGHT_LIST = {"weight": [1.0] * 5}
+
+#: torch.nn module name -> constructor kwargs torch rejects, at construction or at the first call.
+BAD_INIT = {
+    "Linear": ({"in_features": 3.5, "out_features": 5}, {"in_features": -1, "out_features": 5}),
+    "Sigmoid": ({"inplace": True},),
+    "Tanh": ({"inplace": True},),
+    "ReLU": ({"extra": 1},),
+    "LeakyReLU": ({"negative_slope": "0.1"}, {"negative_slope": None}),
+    "ELU": ({"alpha": "x"}, {"alpha": None, "inplace": True}),
+    "PReLU": ({"num_parameters": 2.5}, {"num_parameters": 5}, {"num_parameters": -1}, {"init": "0.1"}),
+    "Softmax": ({"dim": True}, {"dim": 1.0}, {"dim": "1"}, {"dim": 2}),
+    "LogSoftmax": ({"dim": True}, {"dim": 1.0}, {"dim": "1"}, {"dim": -3}),
+    "CrossEntropyLoss": (
+        _WEIGHT_LIST,
+        {"reduction": "avg"},
+        {"label_smoothing": 1.5},
+        {"label_smoothing": "0.1"},
+        {"ignore_index": 1.5},
+        {"weight": torch.ones(4)},
+    ),
+    "NLLLoss": (_WEIGHT_LIST, {"reduction": "avg"}, {"ignore_index": "1"}, {"weight": torch.ones(4)}),
+    "MSELoss": ({"reduction": "avg"}, {"reduction": None}),
+    "BCELoss": (_WEIGHT_LIST, {"reduction": "avg"}, {"weight": torch.ones(2)}),
+    "MultiMarginLoss": (
+        {"p": 3},
+        {"weight": torch.ones(5, 1)},
+        _WEIGHT_LIST,
+        {"margin": "1"},
+        {"reduction": "avg"},
+        {"weight": torch.ones(4)},
+    ),
+}
