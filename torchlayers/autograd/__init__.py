@@ -16,7 +16,11 @@ from torchlayers.autograd.graph import (
     MulFunction,
     ReciprocalFunction,
 )
-from torchlayers.autograd.hinge import MultiMarginLossFunction
+from torchlayers.autograd.hinge import (
+    MarginRankingLossFunction,
+    MultiMarginLossFunction,
+    SoftMarginLossFunction,
+)
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
 from torchlayers.autograd.mlp import MLPFunction
 from torchlayers.autograd.nll import (
@@ -25,7 +29,7 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
-from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
+from torchlayers.autograd.regression import BCELossFunction, MSELossFunction, SmoothL1LossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
 
@@ -42,6 +46,7 @@ __all__ = [
     "LogSoftmaxFunction",
     "MLPFunction",
     "MSELossFunction",
+    "MarginRankingLossFunction",
     "MaxoutFunction",
     "MulConstantFunction",
     "MulFunction",
@@ -51,6 +56,8 @@ __all__ = [
     "ReLUFunction",
     "ReciprocalFunction",
     "SigmoidFunction",
+    "SmoothL1LossFunction",
+    "SoftMarginLossFunction",
     "SoftTargetNLLLossFunction",
     "SoftmaxFunction",
     "TanhFunction",
