@@ -134,48 +134,47 @@ class MultiMarginLossFunction(Function):
 # --- margin ranking ----------------------------------------------------------------------------
 
 
-def _ranking_margins(input1: Tensor, input2: Tensor, target: Tensor, margin: float):
-    """(the loss's dtype, x₁ - x₂, y, u = -y (x₁ - x₂) + margin) in the compute dtype, broadcast.
-    The dtype is the three tensors' promoted one, the default float dtype for integer tensors
-    (torch adds the float margin)."""
+def _ranking_dtypes(input1: Tensor, input2: Tensor, target: Tensor) -> tuple[torch.dtype, torch.dtype]:
+    """(the loss's dtype, the dtype it is computed in): the three tensors' promoted dtype, the
+    default float dtype for integer tensors (torch adds the float margin)."""
     dtype = result_dtype((input1, input2, target))
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()
-    compute = opmath_dtype(dtype)
-    diff = input1.to(compute) - input2.to(compute)
-    y = target.to(compute)
-    return dtype, diff, y, -y * diff + margin
+    return dtype, opmath_dtype(dtype)
 
 
 def margin_ranking_loss_forward(
     input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: str
 ) -> Tensor:
     """max(0, -y (x₁ - x₂) + margin) per position, reduced ('mean' over the broadcast positions)."""
-    dtype, _, _, u = _ranking_margins(input1, input2, target, margin)
+    dtype, compute = _ranking_dtypes(input1, input2, target)
+    u = -target.to(compute) * (input1.to(compute) - input2.to(compute)) + margin
     loss = u.clamp_min(0)
     return reduce(loss, reduction, loss.numel()).to(dtype)
 
 
-def _active_grad(grad_output: Tensor, u: Tensor, reduction: str) -> Tensor:
-    """g where the margin is violated (u > 0), else 0, at every position."""
-    g = per_position_grad(opmath(grad_output), reduction, u.numel(), u.shape)
-    return torch.where(u > 0, g, 0)
-
-
 def margin_ranking_loss_grad(
-    grad_output: Tensor, input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: str
-) -> Tensor:
-    """g · ∂ℓ/∂x₁ at every position of the broadcast shape (∂ℓ/∂x₂ is its negative)."""
-    dtype, _, y, u = _ranking_margins(input1, input2, target, margin)
-    return (-y * _active_grad(grad_output, u, reduction)).to(dtype)  # ∂ℓ/∂x₁ = -y 1[u > 0]
-
-
-def margin_ranking_loss_target_grad(
-    grad_output: Tensor, input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: str
-) -> Tensor:
-    """g · ∂ℓ/∂y at every position of the broadcast shape (NaN where x₁ - x₂ is, as torch's)."""
-    dtype, diff, _, u = _ranking_margins(input1, input2, target, margin)
-    return (-(_active_grad(grad_output, u, reduction) * diff)).to(dtype)  # ∂ℓ/∂y = -(x₁ - x₂) 1[u > 0]
+    grad_output: Tensor,
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float,
+    reduction: str,
+    target_grad: bool,
+) -> tuple[Tensor, Tensor | None]:
+    """(g · ∂ℓ/∂x₂, g · ∂ℓ/∂y if ``target_grad``) at every position of the broadcast shape;
+    ∂ℓ/∂x₁ = -∂ℓ/∂x₂. Both vanish where the margin holds, at u = 0 too (torch's clamp); ∂ℓ/∂y is
+    NaN where x₁ - x₂ is, as torch's."""
+    dtype, compute = _ranking_dtypes(input1, input2, target)
+    reversed_diff = input2.to(compute) - input1.to(compute)  # x₂ - x₁
+    y = target.to(compute)
+    # u = y (x₂ - x₁) + margin > 0, compared without the addition (exact in floating point)
+    violated = y * reversed_diff > -margin
+    g = per_position_grad(opmath(grad_output), reduction, violated.numel(), violated.shape)
+    g = torch.where(violated, g, 0)
+    grad_input2 = y * g  # ∂ℓ/∂x₂ = y 1[u > 0], ∂ℓ/∂x₁ = -y 1[u > 0]
+    grad_target = g * reversed_diff if target_grad else None  # ∂ℓ/∂y = -(x₁ - x₂) 1[u > 0]
+    return grad_input2.to(dtype), None if grad_target is None else grad_target.to(dtype)
 
 
 class MarginRankingLossFunction(Function):
@@ -200,37 +199,37 @@ class MarginRankingLossFunction(Function):
     def backward(ctx, grad_output):
         input1, input2, target = ctx.saved_tensors
         grad_input1 = grad_input2 = grad_target = None
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            # one pass for both: ℓ depends on x₁ - x₂, so ∂/∂x₂ = -∂/∂x₁
-            grad = margin_ranking_loss_grad(grad_output, input1, input2, target, ctx.margin, ctx.reduction)
-            if ctx.needs_input_grad[0]:
-                grad_input1 = unbroadcast(grad, input1.shape).to(input1.dtype)
-            if ctx.needs_input_grad[1]:
-                grad_input2 = unbroadcast(-grad, input2.shape).to(input2.dtype)
-        if ctx.needs_input_grad[2]:
-            grad = margin_ranking_loss_target_grad(
-                grad_output, input1, input2, target, ctx.margin, ctx.reduction
+        if any(ctx.needs_input_grad[:3]):
+            # one pass for all three: ℓ depends on x₁ - x₂, so ∂/∂x₁ = -∂/∂x₂
+            grad, grad_y = margin_ranking_loss_grad(
+                grad_output, input1, input2, target, ctx.margin, ctx.reduction, ctx.needs_input_grad[2]
             )
-            grad_target = unbroadcast(grad, target.shape).to(target.dtype)
+            if ctx.needs_input_grad[0]:
+                grad_input1 = unbroadcast(-grad, input1.shape).to(input1.dtype)
+            if ctx.needs_input_grad[1]:
+                grad_input2 = unbroadcast(grad, input2.shape).to(input2.dtype)
+            if ctx.needs_input_grad[2]:
+                grad_target = unbroadcast(grad_y, target.shape).to(target.dtype)
         return grad_input1, grad_input2, grad_target, None, None
 
     @staticmethod
     def jvp(ctx, input1_tangent, input2_tangent, target_tangent, _margin, _reduction):
         input1, input2, target = ctx.saved_tensors
-        arguments = (input1, input2, target, ctx.margin, "none")
-        # dℓ = ∂ℓ/∂x₁ (dx₁ - dx₂) + ∂ℓ/∂y dy, position by position
+        dtype, compute = _ranking_dtypes(input1, input2, target)
+        one = torch.ones((), dtype=compute, device=input1.device)
+        slope, target_slope = margin_ranking_loss_grad(
+            one, input1, input2, target, ctx.margin, "none", target_tangent is not None
+        )
+        # dℓ = ∂ℓ/∂x₂ (dx₂ - dx₁) + ∂ℓ/∂y dy, position by position
         d_diff = sum_tangents(
-            None if input1_tangent is None else opmath(input1_tangent),
-            None if input2_tangent is None else -opmath(input2_tangent),
+            None if input2_tangent is None else opmath(input2_tangent),
+            None if input1_tangent is None else -opmath(input1_tangent),
         )
         tangent = sum_tangents(
-            None if d_diff is None else opmath(margin_ranking_loss_grad(d_diff, *arguments)),
-            None
-            if target_tangent is None
-            else opmath(margin_ranking_loss_target_grad(target_tangent, *arguments)),
-        )
-        dtype, _, _, u = _ranking_margins(input1, input2, target, ctx.margin)
-        return reduce(tangent.expand(u.shape), ctx.reduction, u.numel()).to(dtype)
+            None if d_diff is None else opmath(slope) * d_diff,
+            None if target_tangent is None else opmath(target_slope) * opmath(target_tangent),
+        ).expand(slope.shape)
+        return reduce(tangent, ctx.reduction, slope.numel()).to(dtype)
 
 
 # --- soft margin -------------------------------------------------------------------------------
