@@ -4,9 +4,9 @@ logistic-regression cost.
 * ``MSELossFunction``: ℓ = w (x - y)² per position, reduced; ``input`` and ``target`` broadcast
   against each other, and the optional per-element weight ``w`` (1 without one) is
   differentiable too. Its backward is 2 w (x - y) g, the same term with the sign flipped for y.
-* ``SmoothL1LossFunction``: ℓ = 0.5 d²/β where |d| < β, else |d| - 0.5 β, with d = x - y
+* ``SmoothL1LossFunction``: ℓ = 0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β, with d = x - y
   broadcast as MSE's: quadratic near 0, linear (robust to outliers) beyond β. Its backward is
-  d/β inside, sign(d) outside, times g (the negative for y); β = 0 is the L1 loss |d|, whose
+  d/β inside, sign(d) outside, times g (the negative for y); β = 0 is the L1 loss abs(d), whose
   derivative sign(d) is 0 at d = 0, as torch.nn.functional special-cases it.
 * ``BCELossFunction``: ℓ = -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 as in
   torch.nn.BCELoss (a prediction of exactly 0 or 1 costs 100, not inf). Its backward in x is
@@ -170,8 +170,8 @@ class MSELossFunction(Function):
 
 @stand_in
 def smooth_l1_loss_forward(input: Tensor, target: Tensor, reduction: str, beta: float) -> Tensor:
-    """0.5 d²/β where |d| < β, else |d| - 0.5 β (d = x - y), reduced ('mean' over the broadcast
-    positions); |d| for β = 0."""
+    """0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β (d = x - y), reduced ('mean' over the
+    broadcast positions); abs(d) for β = 0."""
     dtype, compute = _regression_dtypes(input, target)
     z = (input.to(compute) - target.to(compute)).abs()
     # β = 0: the L1 loss |x - y|, which torch.nn.functional calls instead
@@ -195,8 +195,8 @@ def smooth_l1_loss_grad(
 
 
 class SmoothL1LossFunction(Function):
-    """ℓ = 0.5 d²/β where |d| < β, else |d| - 0.5 β, d = x - y (β = 0: |d|); 'mean' divides by
-    the number of positions.
+    """ℓ = 0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β, d = x - y (β = 0: abs(d)); 'mean'
+    divides by the number of positions.
 
     ``input`` and ``target`` broadcast against each other and are both differentiable, as in
     torch. Saves the two inputs.
