@@ -46,6 +46,34 @@ BAD_CALLS = [
     ("mm_weight_2d", "multi_margin_loss", (SCORES, CLASSES), {"weight": torch.ones(3, 1)}, None),
     ("mse_shapes_do_not_broadcast", "mse_loss", (torch.rand(3), torch.rand(4)), {}, None),
     ("mse_bad_reduction", "mse_loss", (torch.rand(3), torch.rand(3)), {"reduction": "avg"}, "reduction"),
+    (
+        "smooth_l1_negative_beta",
+        "smooth_l1_loss",
+        (SCORES, SCORES),
+        {"beta": -1.0},
+        "negative values for beta",
+    ),
+    ("smooth_l1_shapes_do_not_broadcast", "smooth_l1_loss", (torch.rand(3), torch.rand(4)), {}, None),
+    ("smooth_l1_bad_reduction", "smooth_l1_loss", (SCORES, SCORES), {"reduction": "avg"}, "reduction"),
+    ("smooth_l1_integer", "smooth_l1_loss", (CLASSES, CLASSES), {}, None),
+    ("soft_margin_target_grad", "soft_margin_loss", (SCORES, SCORES.sign().requires_grad_()), {}, "'target'"),
+    ("soft_margin_target_wider", "soft_margin_loss", (torch.rand(3), SCORES.sign()), {}, "broadcast shape"),
+    ("soft_margin_bad_reduction", "soft_margin_loss", (SCORES, SCORES), {"reduction": "avg"}, "reduction"),
+    (
+        "margin_ranking_dims_differ",
+        "margin_ranking_loss",
+        (SCORES, torch.rand(3), SCORES),
+        {},
+        "All input tensors should have same dimension",
+    ),
+    ("margin_ranking_no_broadcast", "margin_ranking_loss", (SCORES, torch.rand(4, 2), SCORES), {}, None),
+    (
+        "margin_ranking_bad_reduction",
+        "margin_ranking_loss",
+        (SCORES, SCORES, SCORES),
+        {"reduction": "x"},
+        None,
+    ),
     ("softmax_dim_out_of_range", "softmax", (SCORES,), {"dim": 2}, None),
     ("log_softmax_dim_out_of_range", "log_softmax", (SCORES,), {"dim": -3}, None),
 ]
@@ -77,6 +105,10 @@ def test_bad_calls_raise_like_torch(name, args, kwargs, words):
         ("NLLLoss", {"reduction": "avg"}),
         ("MSELoss", {"reduction": "avg"}),
         ("BCELoss", {"reduction": "avg"}),
+        ("SmoothL1Loss", {"reduction": "avg"}),
+        ("SmoothL1Loss", {"beta": -0.5}),
+        ("SoftMarginLoss", {"reduction": "avg"}),
+        ("MarginRankingLoss", {"reduction": "avg"}),
     ],
     ids=lambda value: value if isinstance(value, str) else "-".join(value),
 )
@@ -87,8 +119,10 @@ def test_bad_loss_arguments_raise_like_torch(module, kwargs):
         loss = getattr(namespace, module)(**kwargs)
         if module == "BCELoss":
             return loss(PROBABILITIES, PROBABILITIES)
-        if module == "MSELoss":
+        if module in ("MSELoss", "SmoothL1Loss", "SoftMarginLoss"):
             return loss(SCORES, SCORES)
+        if module == "MarginRankingLoss":
+            return loss(SCORES, SCORES, SCORES.sign())
         return loss(SCORES.log_softmax(1) if module == "NLLLoss" else SCORES, CLASSES)
 
     with pytest.raises(Exception) as theirs:

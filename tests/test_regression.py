@@ -1,5 +1,5 @@
-"""Squared error and binary cross entropy (``torchlayers/autograd/regression.py``) beyond the
-registry's generic checks (``tests/test_kernels.py`` compares each kernel with its formula and
+"""Squared error, smooth L1 and binary cross entropy (``torchlayers/autograd/regression.py``)
+beyond the registry's generic checks (``tests/test_kernels.py`` compares each kernel with its formula and
 proves formula mode pure): with kernels on, torch.nn's bits, saved tensors and allocations; with
 kernels off, torch.nn's values at 0, 1, NaN and inf; third derivatives against torch's and the
 range checks in both modes. The tests here pick their mode themselves.
@@ -105,6 +105,12 @@ COSTS = [
         lambda x: F.mse_loss(x, _TARGET, reduction="sum"),
         lambda x: TF.mse_loss(x, _TARGET, reduction="sum"),
         [(6, 5)],
+    ),
+    (
+        "smooth_l1_loss",
+        lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
+        lambda x, y: TF.smooth_l1_loss(x, y, beta=0.5),
+        [(6, 5), (6, 5)],
     ),
     (
         "binary_cross_entropy",
@@ -281,6 +287,11 @@ THIRD_ORDER = [
         lambda x: TF.mse_loss(x * x, _MSE_TARGET),
     ),
     (
+        "smooth_l1_loss",  # x² inside; 2.0 - x² crosses both branches of β = 0.5
+        lambda x: F.smooth_l1_loss(x * x, _MSE_TARGET, beta=0.5),
+        lambda x: TF.smooth_l1_loss(x * x, _MSE_TARGET, beta=0.5),
+    ),
+    (
         "mse_loss_weighted",
         lambda x: F.mse_loss(x * x, _MSE_TARGET, weight=x.exp()),  # the weight's derivatives too
         lambda x: TF.mse_loss(x * x, _MSE_TARGET, weight=x.exp()),
@@ -311,3 +322,175 @@ def test_bce_range_is_checked_in_both_modes(kernels):
             F.binary_cross_entropy(x, y)
         with torch.autograd.forward_ad.dual_level(), pytest.raises(RuntimeError, match="between 0 and 1"):
             F.binary_cross_entropy(torch.autograd.forward_ad.make_dual(x, torch.ones_like(x)), y)
+
+
+# --- smooth L1 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("reduction", "beta"), [("mean", 1.0), ("sum", 0.5), ("none", 2.0)])
+def test_smooth_l1_loss_is_torch_kernels_bit_for_bit(reduction, beta, dtype):
+    """Same-dtype smooth_l1_loss with β > 0 runs torch.nn's kernels: loss and both gradients
+    equal to the last bit in every dtype."""
+    torch.manual_seed(0)
+    x = (2 * torch.randn(16, 1031)).to(dtype).requires_grad_()
+    y = torch.randn(16, 1031).to(dtype).requires_grad_()
+    with torchlayers.use_kernels(True):
+        ours = F.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+        theirs = TF.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+        grad_output = torch.rand_like(ours) + 0.5
+        actual = torch.autograd.grad(ours, (x, y), grad_output)
+    expected = torch.autograd.grad(theirs, (x, y), grad_output)
+    for a, e in zip(actual, expected, strict=True):
+        torch.testing.assert_close(a, e, rtol=0, atol=0)
+
+
+# d = x - y at hand-picked points, β = 1: inside, on the edges |d| = β, outside, and 0
+_D = [-3.0, -1.0, -0.5, 0.0, 0.25, 1.0, 2.0]
+_SMOOTH_L1_LOSS = [2.5, 0.5, 0.125, 0.0, 0.03125, 0.5, 1.5]  # 0.5 d² inside, |d| - 0.5 outside
+_SMOOTH_L1_SLOPE = [-1.0, -1.0, -0.5, 0.0, 0.25, 1.0, 1.0]  # d inside, sign(d) outside
+_SMOOTH_L1_CURVATURE = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]  # 1/β strictly inside, 0 from |d| = β on
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_smooth_l1_derivatives_at_hand_picked_points(reduction, kernels):
+    """Loss, dℓ/dx = d/β or sign(d), dℓ/dy = -dℓ/dx and d²ℓ/dx² = 1/β inside, 0 on and beyond
+    |d| = β (torch's double backward), with the 1/N of 'mean'; β = 2 halves the quadratic part."""
+    y = torch.linspace(-1.0, 1.0, len(_D), dtype=torch.float64)
+    for beta, scale in ((1.0, 1.0), (2.0, 2.0)):
+        x = (y + scale * torch.tensor(_D, dtype=torch.float64)).requires_grad_()
+        target = y.clone().requires_grad_()
+        n = len(_D) if reduction == "mean" else 1
+        expected_loss = scale * torch.tensor(_SMOOTH_L1_LOSS, dtype=torch.float64) / n
+        with torchlayers.use_kernels(kernels):
+            loss = F.smooth_l1_loss(x, target, reduction=reduction, beta=beta)
+            torch.testing.assert_close(loss, expected_loss if reduction == "none" else expected_loss.sum())
+            grad_x, grad_y = torch.autograd.grad(loss.sum(), (x, target), create_graph=True)
+            (curvature,) = torch.autograd.grad(grad_x.sum(), x)
+        slope = torch.tensor(_SMOOTH_L1_SLOPE, dtype=torch.float64) / n
+        torch.testing.assert_close(grad_x, slope, rtol=0, atol=1e-15)
+        torch.testing.assert_close(grad_y, -slope, rtol=0, atol=1e-15)
+        expected_curvature = torch.tensor(_SMOOTH_L1_CURVATURE, dtype=torch.float64) / (beta * n)
+        torch.testing.assert_close(curvature, expected_curvature, rtol=0, atol=1e-15)
+        (their_curvature,) = torch.autograd.grad(
+            torch.autograd.grad(
+                TF.smooth_l1_loss(x, target, reduction=reduction, beta=beta).sum(), x, create_graph=True
+            )[0].sum(),
+            x,
+        )
+        torch.testing.assert_close(curvature, their_curvature, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_smooth_l1_with_beta_zero_is_l1(reduction, dtype, kernels):
+    """β = 0 is the L1 loss, as torch.nn.functional special-cases it: |d|, slope sign(d), 0 at
+    d = 0 (the kernel's d/β would be 0/0 there), second derivative 0; values and gradients are
+    torch's smooth_l1_loss(β=0) and l1_loss."""
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.25, 3.0, 1.0], dtype=dtype).requires_grad_()
+    y = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 1.0], dtype=dtype).requires_grad_()
+    with torchlayers.use_kernels(kernels):
+        ours = F.smooth_l1_loss(x, y, reduction=reduction, beta=0.0)
+        actual = torch.autograd.grad(ours.sum(), (x, y), create_graph=True)
+        (curvature,) = torch.autograd.grad(actual[0].sum(), x, allow_unused=True, materialize_grads=True)
+    for theirs in (
+        TF.smooth_l1_loss(x, y, reduction=reduction, beta=0.0),
+        TF.l1_loss(x, y, reduction=reduction),
+    ):
+        torch.testing.assert_close(ours, theirs)
+        for a, e in zip(actual, torch.autograd.grad(theirs.sum(), (x, y)), strict=True):
+            torch.testing.assert_close(a, e)
+    n = 6 if reduction == "mean" else 1
+    sign = torch.tensor([-1.0, -1.0, 0.0, 1.0, 1.0, 0.0], dtype=dtype) / n
+    torch.testing.assert_close(actual[0], sign)
+    assert not curvature.any()
+
+
+@pytest.mark.parametrize("kernels", MODES)
+def test_smooth_l1_negative_beta_raises_like_torch(kernels):
+    x, y = torch.randn(3), torch.randn(3)
+    with pytest.raises(RuntimeError) as theirs:
+        TF.smooth_l1_loss(x, y, beta=-0.5)
+    with torchlayers.use_kernels(kernels), pytest.raises(RuntimeError) as ours:
+        F.smooth_l1_loss(x, y, beta=-0.5)
+    assert str(ours.value) == str(theirs.value) == "smooth_l1_loss does not support negative values for beta."
+    with pytest.raises(RuntimeError, match="negative values for beta"):
+        torchlayers.nn.SmoothL1Loss(beta=-1.0)(x, y)
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("beta", [1.0, 0.0])
+def test_smooth_l1_empty_input_is_torchs(beta, kernels):
+    """'mean' over no positions is NaN, 'sum' 0, 'none' empty, as torch's; gradients are empty."""
+    x = torch.empty(0, 3, requires_grad=True)
+    y = torch.empty(0, 3)
+    with torchlayers.use_kernels(kernels):
+        for reduction in ("mean", "sum", "none"):
+            ours = F.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+            theirs = TF.smooth_l1_loss(x, y, reduction=reduction, beta=beta)
+            torch.testing.assert_close(ours, theirs, equal_nan=True)
+            (grad,) = torch.autograd.grad(ours.sum(), x)
+            assert grad.shape == x.shape
+    assert F.smooth_l1_loss(x, y, beta=beta).isnan()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("reduction", "beta"), [("none", 1.0), ("mean", 0.5), ("sum", 0.0), ("none", 0.0)])
+def test_smooth_l1_formula_at_special_values(reduction, beta, dtype):
+    """NaN, ±inf and huge differences: the formula gives torch.nn's loss and gradients (a NaN
+    difference has slope NaN for β > 0, as ATen's kernel, and 0 for β = 0, as L1's sign)."""
+    nan, inf = float("nan"), float("inf")
+    x = torch.tensor([nan, inf, 1.0, -inf, 3e4, 0.5, 0.0], dtype=dtype).requires_grad_()
+    y = torch.tensor([0.0, 1.0, inf, 0.0, -3e4, 0.5, nan], dtype=dtype).requires_grad_()
+    _compare(
+        lambda: F.smooth_l1_loss(x, y, reduction=reduction, beta=beta),
+        lambda: TF.smooth_l1_loss(x, y, reduction=reduction, beta=beta),
+        [x, y],
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_smooth_l1_broadcasting_warns_and_sums_back_like_torch(reduction, kernels):
+    """A target of another shape warns as torch's (where the user called) and broadcasts; a
+    0-dim float64 target promotes the loss to float64; both gradients are summed back."""
+    for x, y in (
+        (torch.randn(4, 3, requires_grad=True), torch.randn(3, requires_grad=True)),
+        (torch.randn(4, 1, requires_grad=True), torch.randn(1, 3, requires_grad=True)),
+        (torch.randn(4, 3, requires_grad=True), torch.tensor(0.5, dtype=torch.float64, requires_grad=True)),
+    ):
+        with pytest.warns(UserWarning, match="different to the input size") as record:
+            expected = TF.smooth_l1_loss(x, y, reduction=reduction, beta=0.5)
+        with torchlayers.use_kernels(kernels), pytest.warns(UserWarning, match="different") as ours:
+            actual = F.smooth_l1_loss(x, y, reduction=reduction, beta=0.5)
+        assert str(ours[0].message) == str(record[0].message)
+        assert ours[0].filename == __file__
+        assert actual.dtype == expected.dtype
+        torch.testing.assert_close(actual, expected)
+        grad_output = torch.rand_like(expected)
+        for a, e in zip(
+            grads(actual, [x, y], grad_output), grads(expected, [x, y], grad_output), strict=True
+        ):
+            assert a.shape == e.shape and a.dtype == e.dtype
+            torch.testing.assert_close(a, e)
+
+
+@pytest.mark.parametrize("kernels", MODES)
+@pytest.mark.parametrize("beta", [1.0, 0.0])
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the broadcast
+def test_smooth_l1_higher_derivatives_pass_gradcheck(beta, kernels):
+    """gradcheck and gradgradcheck, forward mode and batched included, with a broadcast target
+    (values kept off the kinks |d| = β and, for β = 0, d = 0)."""
+    x = torch.tensor([[-2.0, -0.4, 0.3], [0.8, 1.7, -1.3]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.1, -0.15, 0.2], dtype=torch.float64, requires_grad=True)
+
+    def loss(x, y):
+        return F.smooth_l1_loss(x, y, reduction="sum", beta=beta)
+
+    with torchlayers.use_kernels(kernels):
+        assert gradcheck(loss, (x, y), **GRADCHECK)
+        assert gradgradcheck(loss, (x, y), **GRADGRADCHECK)

@@ -20,7 +20,11 @@ from torchlayers.autograd.graph import (
     MulFunction,
     ReciprocalFunction,
 )
-from torchlayers.autograd.hinge import MultiMarginLossFunction
+from torchlayers.autograd.hinge import (
+    MarginRankingLossFunction,
+    MultiMarginLossFunction,
+    SoftMarginLossFunction,
+)
 from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
 from torchlayers.autograd.mlp import ActivationLinearFunction, MLPFunction
 from torchlayers.autograd.nll import (
@@ -29,7 +33,7 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
-from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
+from torchlayers.autograd.regression import BCELossFunction, MSELossFunction, SmoothL1LossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction, SoftminFunction
 
@@ -48,6 +52,7 @@ __all__ = [
     "LogSoftmaxFunction",
     "MLPFunction",
     "MSELossFunction",
+    "MarginRankingLossFunction",
     "MaxoutFunction",
     "MulConstantFunction",
     "MulFunction",
@@ -57,6 +62,8 @@ __all__ = [
     "ReLUFunction",
     "ReciprocalFunction",
     "SigmoidFunction",
+    "SmoothL1LossFunction",
+    "SoftMarginLossFunction",
     "SoftTargetNLLLossFunction",
     "SoftmaxFunction",
     "SoftminFunction",

@@ -279,6 +279,36 @@ def _mse_loss_grad(grad_output, input, target, weight, reduction):
     return _aten.mse_loss_backward.default(grad_output, input, target, REDUCTION_ENUM[reduction])
 
 
+def _smooth_l1_kernel_covers(input, target, beta) -> bool:
+    """ATen's smooth_l1_loss kernels: input and target of one dtype and β > 0 (for β = 0 torch
+    calls the L1 loss, a composition; the backward kernel would divide 0 by 0 at d = 0)."""
+    return beta > 0 and input.dtype == target.dtype
+
+
+def _broadcast_pair(input, target):
+    """The two tensors expanded to their broadcast shape, as torch.nn.functional passes them."""
+    return (input, target) if input.shape == target.shape else torch.broadcast_tensors(input, target)
+
+
+@_kernel(
+    "smooth_l1_loss_forward",
+    _aten.smooth_l1_loss.default,
+    applies=lambda input, target, reduction, beta: _smooth_l1_kernel_covers(input, target, beta),
+)
+def _smooth_l1_loss_forward(input, target, reduction, beta):
+    return _aten.smooth_l1_loss.default(*_broadcast_pair(input, target), REDUCTION_ENUM[reduction], beta)
+
+
+@_kernel(
+    "smooth_l1_loss_grad",
+    _aten.smooth_l1_loss_backward.default,
+    applies=lambda grad_output, input, target, reduction, beta: _smooth_l1_kernel_covers(input, target, beta),
+)
+def _smooth_l1_loss_grad(grad_output, input, target, reduction, beta):
+    input, target = _broadcast_pair(input, target)
+    return _aten.smooth_l1_loss_backward.default(grad_output, input, target, REDUCTION_ENUM[reduction], beta)
+
+
 def _bce_kernel_covers(input, target, weight) -> bool:
     """ATen's binary_cross_entropy kernels: input, target and weight of one shape and dtype."""
     same = input.shape == target.shape and input.dtype == target.dtype
@@ -313,7 +343,7 @@ def _binary_cross_entropy_target_grad(grad_output, input, weight, reduction):
     return grad.div_(input.numel()) if reduction == "mean" else grad
 
 
-# --- hinge (hinge.py) ----------------------------------------------------------------------------
+# --- margin losses (hinge.py) --------------------------------------------------------------------
 
 
 def _margin_kernel_covers(input) -> bool:
@@ -340,6 +370,16 @@ def _multi_margin_loss_forward(input, target, p, margin, weight, reduction):
 def _multi_margin_loss_grad(grad_output, input, target, p, margin, weight, reduction):
     enum = REDUCTION_ENUM[reduction]
     return _aten.multi_margin_loss_backward.default(grad_output, input, target, p, margin, weight, enum)
+
+
+@_kernel("soft_margin_loss_forward", _aten.soft_margin_loss.default)
+def _soft_margin_loss_forward(input, target, reduction):
+    return _aten.soft_margin_loss.default(input, target, REDUCTION_ENUM[reduction])
+
+
+@_kernel("soft_margin_loss_grad", _aten.soft_margin_loss_backward.default)
+def _soft_margin_loss_grad(grad_output, input, target, reduction):
+    return _aten.soft_margin_loss_backward.default(grad_output, input, target, REDUCTION_ENUM[reduction])
 
 
 # --- softmax and log-softmax -----------------------------------------------------------------

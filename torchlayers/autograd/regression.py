@@ -1,8 +1,13 @@
-"""Regression and binary classification: squared error and the logistic-regression cost.
+"""Regression and binary classification: squared error, the smooth L1 (Huber-like) error and the
+logistic-regression cost.
 
 * ``MSELossFunction``: ℓ = w (x - y)² per position, reduced; ``input`` and ``target`` broadcast
   against each other, and the optional per-element weight ``w`` (1 without one) is
   differentiable too. Its backward is 2 w (x - y) g, the same term with the sign flipped for y.
+* ``SmoothL1LossFunction``: ℓ = 0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β, with d = x - y
+  broadcast as MSE's: quadratic near 0, linear (robust to outliers) beyond β. Its backward is
+  d/β inside, sign(d) outside, times g (the negative for y); β = 0 is the L1 loss abs(d), whose
+  derivative sign(d) is 0 at d = 0, as torch.nn.functional special-cases it.
 * ``BCELossFunction``: ℓ = -w [y log x + (1 - y) log(1 - x)], each log clamped at -100 as in
   torch.nn.BCELoss (a prediction of exactly 0 or 1 costs 100, not inf). Its backward in x is
   w (x - y) / (x (1 - x)), the denominator floored at about 1e-12 as torch's; in y it is
@@ -32,7 +37,7 @@ from torchlayers.autograd._function import (
 )
 from torchlayers.autograd.kernels import stand_in
 
-__all__ = ["BCELossFunction", "MSELossFunction"]
+__all__ = ["BCELossFunction", "MSELossFunction", "SmoothL1LossFunction"]
 
 # torch.nn.BCELoss clamps each log at -100 so that a prediction of exactly 0 or 1 costs 100,
 # not inf; its backward divides by max(x (1 - x), ε) for the same reason, with ε the float 1e-12
@@ -47,7 +52,9 @@ _BCE_EPSILON = {
 # --- squared error ---------------------------------------------------------------------------
 
 
-def _mse_dtypes(input: Tensor, target: Tensor, weight: Tensor | None) -> tuple[torch.dtype, torch.dtype]:
+def _regression_dtypes(
+    input: Tensor, target: Tensor, weight: Tensor | None = None
+) -> tuple[torch.dtype, torch.dtype]:
     """(the loss's dtype, the dtype it is computed in). torch broadcasts input and target to one
     shape before it subtracts them, so a 0-dim tensor's dtype counts as any other's."""
     dtype = result_dtype((input, target) if weight is None else (input, target, weight))
@@ -62,7 +69,7 @@ def _mse_normaliser(squared: Tensor, weight: Tensor | None):
 @stand_in
 def mse_loss_forward(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
     """Σ w (x - y)² reduced: 'mean' divides by the number of positions, or by Σ w when weighted."""
-    dtype, compute = _mse_dtypes(input, target, weight)
+    dtype, compute = _regression_dtypes(input, target, weight)
     squared = (input.to(compute) - target.to(compute)).square()  # (x - y)²
     if weight is not None:
         squared = squared * weight.to(compute)  # w (x - y)²
@@ -74,7 +81,7 @@ def mse_loss_grad(
     grad_output: Tensor, input: Tensor, target: Tensor, weight: Tensor | None, reduction: str
 ) -> Tensor:
     """g · dℓ/dx at every position of the broadcast shape (dℓ/dy is its negative)."""
-    dtype, compute = _mse_dtypes(input, target, weight)
+    dtype, compute = _regression_dtypes(input, target, weight)
     diff = input.to(compute) - target.to(compute)
     w = None if weight is None else weight.to(compute)
     g = per_position_grad(grad_output.to(compute), reduction, _mse_normaliser(diff, w), diff.shape)
@@ -87,7 +94,7 @@ def mse_loss_weight_grad(
     grad_output: Tensor, input: Tensor, target: Tensor, weight: Tensor, reduction: str
 ) -> Tensor:
     """g · dℓ/dw, summed over the positions each weight scales."""
-    _, compute = _mse_dtypes(input, target, weight)
+    _, compute = _regression_dtypes(input, target, weight)
     squared = (input.to(compute) - target.to(compute)).square()  # d/dw w (x - y)² = (x - y)²
     g = grad_output.to(compute)
     if reduction == "none":
@@ -139,7 +146,7 @@ class MSELossFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, target_tangent, weight_tangent, _reduction):
         input, target, weight = ctx.saved_tensors
-        dtype, compute = _mse_dtypes(input, target, weight)
+        dtype, compute = _regression_dtypes(input, target, weight)
         diff = input.to(compute) - target.to(compute)
         # dℓ = 2 w (x - y)(dx - dy) + (x - y)² dw, position by position
         d_diff = sum_tangents(
@@ -156,6 +163,83 @@ class MSELossFunction(Function):
             loss = (w * diff.square()).sum() / w.sum()
             return ((tangent.sum() - loss * weight_tangent.to(compute).sum()) / w.sum()).to(dtype)
         return reduce(tangent, ctx.reduction, _mse_normaliser(diff, weight)).to(dtype)
+
+
+# --- smooth L1 --------------------------------------------------------------------------------
+
+
+@stand_in
+def smooth_l1_loss_forward(input: Tensor, target: Tensor, reduction: str, beta: float) -> Tensor:
+    """0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β (d = x - y), reduced ('mean' over the
+    broadcast positions); abs(d) for β = 0."""
+    dtype, compute = _regression_dtypes(input, target)
+    z = (input.to(compute) - target.to(compute)).abs()
+    # β = 0: the L1 loss |x - y|, which torch.nn.functional calls instead
+    loss = z if beta == 0 else torch.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+    return reduce(loss, reduction, loss.numel()).to(dtype)
+
+
+@stand_in
+def smooth_l1_loss_grad(
+    grad_output: Tensor, input: Tensor, target: Tensor, reduction: str, beta: float
+) -> Tensor:
+    """g · dℓ/dx at every position of the broadcast shape (dℓ/dy is its negative). A NaN
+    difference falls in the quadratic branch, whose slope is NaN, as in ATen's kernel; for β = 0
+    the slope is sign(d), 0 at d = 0 and at NaN, as the L1 loss's."""
+    dtype, compute = _regression_dtypes(input, target)
+    d = input.to(compute) - target.to(compute)
+    g = per_position_grad(grad_output.to(compute), reduction, d.numel(), d.shape)
+    # d/dx ℓ = d/β if |d| < β else sign(d); d/dx |x - y| = sign(x - y) for β = 0
+    slope = d.sign() if beta == 0 else torch.where(d.abs() >= beta, d.sign(), d / beta)
+    return (g * slope).to(dtype)
+
+
+class SmoothL1LossFunction(Function):
+    """ℓ = 0.5 d²/β where abs(d) < β, else abs(d) - 0.5 β, d = x - y (β = 0: abs(d)); 'mean'
+    divides by the number of positions.
+
+    ``input`` and ``target`` broadcast against each other and are both differentiable, as in
+    torch. Saves the two inputs.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, reduction, beta):
+        return smooth_l1_loss_forward(input, target, reduction, beta)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, reduction, beta = inputs
+        ctx.reduction, ctx.beta = reduction, beta
+        ctx.save_for_backward(input, target)
+        ctx.save_for_forward(input, target)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            # one pass for both: ℓ depends on x - y, so d/dy = -d/dx
+            grad = smooth_l1_loss_grad(grad_output, input, target, ctx.reduction, ctx.beta)
+            if ctx.needs_input_grad[0]:
+                grad_input = unbroadcast(grad, input.shape).to(input.dtype)
+            if ctx.needs_input_grad[1]:
+                grad_target = unbroadcast(-grad, target.shape).to(target.dtype)
+        return grad_input, grad_target, None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, target_tangent, _reduction, _beta):
+        input, target = ctx.saved_tensors
+        dtype, compute = _regression_dtypes(input, target)
+        # dℓ = dℓ/dd (dx - dy), position by position
+        d_diff = sum_tangents(
+            None if input_tangent is None else input_tangent.to(compute),
+            None if target_tangent is None else -target_tangent.to(compute),
+        )
+        shape = torch.broadcast_shapes(input.shape, target.shape)
+        tangent = smooth_l1_loss_grad(d_diff, input, target, "none", ctx.beta).to(compute).expand(shape)
+        return reduce(tangent, ctx.reduction, tangent.numel()).to(dtype)
 
 
 # --- binary cross entropy --------------------------------------------------------------------

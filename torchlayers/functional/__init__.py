@@ -24,6 +24,7 @@ from torchlayers.autograd import (
     LinearFunction,
     LogSigmoidFunction,
     LogSoftmaxFunction,
+    MarginRankingLossFunction,
     MaxoutFunction,
     MSELossFunction,
     MulConstantFunction,
@@ -34,6 +35,8 @@ from torchlayers.autograd import (
     ReciprocalFunction,
     ReLUFunction,
     SigmoidFunction,
+    SmoothL1LossFunction,
+    SoftMarginLossFunction,
     SoftmaxFunction,
     SoftminFunction,
     SoftplusFunction,
@@ -68,6 +71,7 @@ from torchlayers.functional._checks import (
     not_implemented_for,
     reduction_mode,
     softmax_dim,
+    warn_if_sizes_differ,
 )
 
 __all__ = [
@@ -83,6 +87,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "logsigmoid",
+    "margin_ranking_loss",
     "maxout",
     "mlp",
     "mse_loss",
@@ -94,6 +99,8 @@ __all__ = [
     "reciprocal",
     "relu",
     "sigmoid",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
     "softmin",
     "softplus",
@@ -128,9 +135,12 @@ _apply_binary_cross_entropy = dispatcher(BCELossFunction)
 _apply_cross_entropy = dispatcher(CrossEntropyFunction)
 _apply_l2_regularization = dispatcher(L2RegularizationFunction)
 _apply_log_softmax = dispatcher(LogSoftmaxFunction)
+_apply_margin_ranking_loss = dispatcher(MarginRankingLossFunction)
 _apply_mse_loss = dispatcher(MSELossFunction)
 _apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
 _apply_nll_loss = dispatcher(NLLLossFunction)
+_apply_smooth_l1_loss = dispatcher(SmoothL1LossFunction)
+_apply_soft_margin_loss = dispatcher(SoftMarginLossFunction)
 _apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
 _apply_softmax = dispatcher(SoftmaxFunction)
 _apply_softmin = dispatcher(SoftminFunction)
@@ -580,13 +590,7 @@ def mse_loss(
     """Mean squared error (optionally weighted per element). See :class:`~torchlayers.nn.MSELoss`."""
     check_tensor_method(target, "size")  # torch's first use of its arguments: target.size()
     check_tensor_method(input, "size")
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-            "This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.",
-            stacklevel=2,
-        )
+    warn_if_sizes_differ(input, target)
     if size_average is not None or reduce is not None:
         reduction = reduction_mode(size_average, reduce, reduction)
     torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
@@ -602,6 +606,31 @@ def mse_loss(
         dtype = torch.promote_types(input.dtype, target.dtype)
         raise not_implemented_for("mse_cpu", dtype)
     return _apply_mse_loss(input, target, weight, reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Squared error below ``beta``, absolute error above. See :class:`~torchlayers.nn.SmoothL1Loss`."""
+    check_tensor("smooth_l1_loss", input)
+    check_tensor("smooth_l1_loss", target, "target")
+    warn_if_sizes_differ(input, target)
+    reduction = reduction_mode(size_average, reduce, reduction)
+    check_number("smooth_l1_loss", beta, "beta")
+    torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = autocast_inputs("smooth_l1_loss", input, target)
+    if not (input.is_floating_point() or target.is_floating_point()):
+        raise NotImplementedError(
+            f"smooth_l1_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
+        )
+    return _apply_smooth_l1_loss(input, target, reduction, float(beta))
 
 
 def binary_cross_entropy(
@@ -693,6 +722,55 @@ def multi_margin_loss(
         # the formula does not check the range, ATen's kernel does
         check_values((target >= 0) & (target < n_classes), RuntimeError, lambda: "target out of range")
     return _apply_multi_margin_loss(input, target, int(p), margin, weight, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """The hinge on ranked pairs. See :class:`~torchlayers.nn.MarginRankingLoss`."""
+    check_tensor("margin_ranking_loss", input1, "input1")
+    check_tensor("margin_ranking_loss", input2, "input2")
+    check_tensor("margin_ranking_loss", target, "target")
+    check_number("margin_ranking_loss", margin, "margin")
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
+        )
+    torch.broadcast_tensors(input1, input2, target)  # RuntimeError when they cannot broadcast
+    input1, input2, target = autocast_inputs("margin_ranking_loss", input1, input2, target)
+    return _apply_margin_ranking_loss(input1, input2, target, float(margin), reduction)
+
+
+def soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """The logistic loss on ±1 labels. See :class:`~torchlayers.nn.SoftMarginLoss`."""
+    check_tensor("soft_margin_loss", input)
+    check_tensor("soft_margin_loss", target, "target")
+    reduction = reduction_mode(size_average, reduce, reduction)
+    check_no_weight_grad("soft_margin_loss", target, "target")
+    # RuntimeError when they cannot broadcast; torch writes the loss into the input's shape
+    shape = input.shape if target.shape == input.shape else torch.broadcast_tensors(input, target)[0].shape
+    if shape != input.shape:
+        raise RuntimeError(
+            f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
+    input, target = autocast_inputs("soft_margin_loss", input, target)
+    if not input.is_floating_point():
+        raise RuntimeError(f"soft_margin_loss(): expected a floating point input, got {input.dtype}")
+    return _apply_soft_margin_loss(input, target, reduction)
 
 
 def l2_regularization(*tensors: Tensor, weight: float) -> Tensor:

@@ -33,6 +33,9 @@ POLICY = {
     "mse_loss": FLOAT32,
     "binary_cross_entropy": FLOAT32,  # on CPU; CUDA autocast refuses it (below)
     "multi_margin_loss": FLOAT32,
+    "smooth_l1_loss": FLOAT32,  # and l1_loss, which torch calls for beta = 0
+    "soft_margin_loss": FLOAT32,
+    "margin_ranking_loss": FLOAT32,
 }
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)

@@ -136,11 +136,24 @@ def check_values(valid: Tensor, error: type[Exception], message) -> None:
         raise error(message())
 
 
-def check_no_weight_grad(name: str, weight: Tensor | None) -> None:
+def check_no_weight_grad(name: str, weight: Tensor | None, argument: str = "weight") -> None:
+    """torch's refusal of a gradient for a constant argument (a weight, soft_margin_loss's target)."""
     if weight is not None and weight.requires_grad and torch.is_grad_enabled():
         raise RuntimeError(
-            f"The function '{name}' is not differentiable with respect to argument 'weight'. "
+            f"The function '{name}' is not differentiable with respect to argument '{argument}'. "
             "This input cannot have requires_grad True."
+        )
+
+
+def warn_if_sizes_differ(input: Tensor, target: Tensor) -> None:
+    """torch's warning for a target that will broadcast against the input (mse_loss,
+    smooth_l1_loss), attributed to the caller of the functional."""
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=3,
         )
 
 

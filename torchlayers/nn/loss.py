@@ -19,8 +19,11 @@ __all__ = [
     "L2Regularization",
     "LogSoftmax",
     "MSELoss",
+    "MarginRankingLoss",
     "MultiMarginLoss",
     "NLLLoss",
+    "SmoothL1Loss",
+    "SoftMarginLoss",
     "Softmax",
     "Softmin",
 ]
@@ -289,6 +292,46 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
+class SmoothL1Loss(_Loss):
+    r"""The squared error near zero, the absolute error beyond ``beta``: robust regression (the
+    Huber loss divided by ``beta``).
+
+    .. math::
+        \ell_n = \begin{cases} 0.5\, d_n^2 / \beta & |d_n| < \beta \\
+        |d_n| - 0.5\, \beta & \text{otherwise} \end{cases}, \qquad
+        \frac{\partial \ell_n}{\partial x_n} = \begin{cases} d_n / \beta & |d_n| < \beta \\
+        \operatorname{sign}(d_n) & \text{otherwise} \end{cases}
+
+    with :math:`d_n = x_n - y_n`; :math:`\partial \ell_n / \partial y_n` is the negative. For
+    ``beta = 0`` it is the L1 loss :math:`|d_n|`, whose derivative :math:`\operatorname{sign}(d_n)`
+    is 0 at :math:`d_n = 0`, as in torch.
+
+    Args:
+        size_average, reduce: deprecated, see ``reduction``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``
+        beta: where the squared term turns linear; must be non-negative. Default: 1.0
+
+    Shape:
+        - Input: :math:`(*)`. Target: :math:`(*)`, same shape (broadcasting warns).
+        - Output: scalar; with ``reduction='none'`` the broadcast shape.
+
+    Examples::
+
+        >>> loss = torchlayers.nn.SmoothL1Loss(beta=0.5)
+        >>> output = loss(torch.randn(3, 5, requires_grad=True), torch.randn(3, 5))
+        >>> output.backward()
+    """
+
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
 class BCELoss(_WeightedLoss):
     r"""The binary cross entropy of logistic regression, on probabilities :math:`x \in [0, 1]`.
 
@@ -381,6 +424,84 @@ class MultiMarginLoss(_WeightedLoss):
         return F.multi_margin_loss(
             input, target, p=self.p, margin=self.margin, weight=self.weight, reduction=self.reduction
         )
+
+
+class SoftMarginLoss(_Loss):
+    r"""The logistic loss of a two-class classifier on labels :math:`y \in \{-1, 1\}`: a smooth
+    hinge.
+
+    .. math::
+        \ell_n = \log(1 + e^{-y_n x_n}), \qquad
+        \frac{\partial \ell_n}{\partial x_n} = \frac{-y_n e^{-y_n x_n}}{1 + e^{-y_n x_n}}
+        = -y_n\, \sigma(-y_n x_n)
+
+    The target is not differentiable (as in torch, it may not require grad); it may be an integer
+    tensor. Computed as torch's: :math:`e^{-y x}` overflows past :math:`-y x \approx 88` in
+    float32, where the loss is inf and the gradient NaN.
+
+    Args:
+        size_average, reduce: deprecated, see ``reduction``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``
+
+    Shape:
+        - Input: :math:`(*)`. Target: broadcastable to the input's shape, values ±1.
+        - Output: scalar; with ``reduction='none'`` the input's shape.
+
+    Examples::
+
+        >>> loss = torchlayers.nn.SoftMarginLoss()
+        >>> output = loss(torch.randn(3, 5, requires_grad=True), torch.randn(3, 5).sign())
+        >>> output.backward()
+    """
+
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    r"""The hinge on ranked pairs: :math:`x_1` should score above :math:`x_2` by ``margin`` where
+    :math:`y = 1`, below where :math:`y = -1`.
+
+    .. math::
+        \ell_n = \max(0, -y_n (x_{1,n} - x_{2,n}) + \text{margin}), \qquad
+        \frac{\partial \ell_n}{\partial x_{1,n}} = -y_n \mathbb{1}[u_n > 0], \quad
+        \frac{\partial \ell_n}{\partial x_{2,n}} = y_n \mathbb{1}[u_n > 0], \quad
+        \frac{\partial \ell_n}{\partial y_n} = -(x_{1,n} - x_{2,n}) \mathbb{1}[u_n > 0]
+
+    with :math:`u_n` the argument of the max (at :math:`u_n = 0` the gradient is 0, as torch's).
+
+    Args:
+        margin: the margin the pair must be ranked by. Default: 0.0
+        size_average, reduce: deprecated, see ``reduction``.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'mean'``
+
+    Shape:
+        - Input1: :math:`(N)` or :math:`()`. Input2, Target: the same number of dimensions; the
+          three broadcast against each other.
+        - Output: scalar; with ``reduction='none'`` the broadcast shape.
+
+    Examples::
+
+        >>> loss = torchlayers.nn.MarginRankingLoss(margin=0.5)
+        >>> x1, x2 = torch.randn(3, requires_grad=True), torch.randn(3, requires_grad=True)
+        >>> output = loss(x1, x2, torch.randn(3).sign())
+        >>> output.backward()
+    """
+
+    __constants__ = ["margin", "reduction"]
+    margin: float
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
 class L2Regularization(Module):

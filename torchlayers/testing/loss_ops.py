@@ -1,13 +1,15 @@
 """Registry entries for the losses and the softmax (appended to ``OPS`` / ``MODULES``).
 
 Targets follow torch's differentiability: class indices are integer tensors (never in
-``SampleInput.tensors()``), while float targets (BCE, MSE, class probabilities) are
-differentiable arguments in torch and here, so they are positional and checked too. Class
-weights go in ``kwargs``: torch refuses gradients for them (nll_loss, multi_margin_loss, BCE),
-so the generic tests must not differentiate them.
+``SampleInput.tensors()``), while float targets (BCE, MSE, smooth L1, margin ranking, class
+probabilities) are differentiable arguments in torch and here, so they are positional and
+checked too. Class weights go in ``kwargs``: torch refuses gradients for them (nll_loss,
+multi_margin_loss, BCE), so the generic tests must not differentiate them; so does
+soft_margin_loss's target, which is an integer ±1 tensor or, in floating point, a keyword.
 
-Each sample keeps values off the losses' kinks (the hinge at margin - x_y + x_i = 0) and
-inside BCE's open interval (0, 1), so finite differences are valid.
+Each sample keeps values off the losses' kinks (the hinge at margin - x_y + x_i = 0, smooth L1
+at |x - y| = β, the ranking hinge at -y (x₁ - x₂) + margin = 0) and inside BCE's open interval
+(0, 1), so finite differences are valid.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
-from torchlayers.testing.registry import FLOAT_DTYPES, ModuleInfo, OpInfo, SampleInput
+from torchlayers.testing.registry import FLOAT_DTYPES, ModuleInfo, OpInfo, SampleInput, make_tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 FULL_PRECISION = (torch.float64, torch.float32)
@@ -237,6 +239,79 @@ def _multi_margin_args(args, kwargs):
     )
 
 
+def _off_kink_pair(shape, device, dtype, requires_grad, kinks):
+    """(input, target) whose difference x - y stays 0.1 away from ``kinks`` (drawn in float64,
+    so rounding to bfloat16 moves it by far less)."""
+    target = make_tensor(shape, device, torch.float64, False)
+    diff = make_tensor(shape, device, torch.float64, False, -2.5, 2.5, kinks)
+    input = (target + diff).to(dtype).requires_grad_(requires_grad)
+    return input, target.to(dtype).requires_grad_(requires_grad)
+
+
+def smooth_l1_samples(device, dtype, requires_grad):
+    out = []
+    cases = [((4, 3), 1.0, REDUCTIONS), ((7,), 0.5, ("mean",)), ((4, 3), 0.0, ("none", "sum"))]
+    cases += [((), 2.0, ("sum",)), ((0, 2), 1.0, ("sum",))]
+    for shape, beta, reductions in cases:
+        input, target = _off_kink_pair(shape, device, dtype, requires_grad, (-beta, beta))
+        for reduction in reductions:
+            name = f"{shape}_l1" if beta == 0 else f"{shape}"
+            out.append(SampleInput((input, target), {"reduction": reduction, "beta": beta}, name))
+    return out
+
+
+def _signs(shape, device, dtype=torch.int64):
+    return (torch.randint(0, 2, shape, device=device) * 2 - 1).to(dtype)
+
+
+def soft_margin_samples(device, dtype, requires_grad):
+    out = []
+    input = _scores((4, 3), device, dtype, requires_grad)
+    for reduction in REDUCTIONS:
+        out.append(SampleInput((input, _signs((4, 3), device)), {"reduction": reduction}, "(4, 3)"))
+    out.append(SampleInput((input, _signs((3,), device)), {}, "broadcast_target"))
+    vector = _scores((7,), device, dtype, requires_grad)
+    # a floating target may not require grad (torch refuses it): a keyword, never differentiated
+    out.append(
+        SampleInput((vector,), {"target": _signs((7,), device, dtype), "reduction": "sum"}, "float_target")
+    )
+    out.append(SampleInput((_scores((), device, dtype, requires_grad), _signs((), device)), {}, "()"))
+    return out
+
+
+def _soft_margin_args(args, kwargs):
+    target = args[1] if len(args) > 1 else kwargs["target"]
+    return (args[0], target, kwargs.get("reduction", "mean"))
+
+
+def _ranked_triple(shapes, margin, device, dtype, requires_grad):
+    """(x₁, x₂, y) with y = ±1 and u = -y (x₁ - x₂) + margin at least 0.15 from the kink u = 0
+    (x₁ is moved along -y sign(u) where it is closer), in the broadcast shape of x₁."""
+    shape1, shape2, target_shape = shapes
+    x2 = make_tensor(shape2, device, torch.float64, False)
+    y = _signs(target_shape, device, torch.float64)
+    x1 = make_tensor(shape1, device, torch.float64, False)
+    u = -y * (x1 - x2) + margin
+    x1 = torch.where(u.abs() < 0.15, x1 - y * 0.3 * torch.where(u >= 0, 1.0, -1.0), x1)
+    return tuple(t.to(dtype).requires_grad_(requires_grad) for t in (x1, x2, y))
+
+
+def margin_ranking_samples(device, dtype, requires_grad):
+    out = []
+    cases = [
+        (((6,), (6,), (6,)), 0.0, REDUCTIONS),
+        (((6,), (6,), (6,)), 0.5, ("sum",)),
+        (((4, 3), (1, 3), (4, 1)), 0.2, ("mean",)),  # the three broadcast
+        (((), (), ()), 0.5, ("none",)),
+        (((0,), (0,), (0,)), 0.0, ("sum",)),
+    ]
+    for shapes, margin, reductions in cases:
+        x1, x2, y = _ranked_triple(shapes, margin, device, dtype, requires_grad)
+        for reduction in reductions:
+            out.append(SampleInput((x1, x2, y), {"margin": margin, "reduction": reduction}, f"{shapes[0]}"))
+    return out
+
+
 def l2_samples(device, dtype, requires_grad):
     def t(*shape):
         return _scores(shape, device, dtype, requires_grad)
@@ -348,6 +423,37 @@ LOSS_OPS: list[OpInfo] = [
         function_args=_multi_margin_args,
     ),
     OpInfo(
+        "smooth_l1_loss",
+        F.smooth_l1_loss,
+        TF.smooth_l1_loss,
+        A.SmoothL1LossFunction,
+        smooth_l1_samples,
+        autocast_output="float32",
+        function_args=lambda args, kwargs: (*args, kwargs.get("reduction", "mean"), kwargs.get("beta", 1.0)),
+    ),
+    OpInfo(
+        "soft_margin_loss",
+        F.soft_margin_loss,
+        TF.soft_margin_loss,
+        A.SoftMarginLossFunction,
+        soft_margin_samples,
+        autocast_output="float32",
+        function_args=_soft_margin_args,
+    ),
+    OpInfo(
+        "margin_ranking_loss",
+        F.margin_ranking_loss,
+        TF.margin_ranking_loss,
+        A.MarginRankingLossFunction,
+        margin_ranking_samples,
+        autocast_output="float32",
+        function_args=lambda args, kwargs: (
+            *args,
+            kwargs.get("margin", 0.0),
+            kwargs.get("reduction", "mean"),
+        ),
+    ),
+    OpInfo(
         "l2_regularization",
         F.l2_regularization,
         l2_reference,
@@ -390,6 +496,18 @@ def _regression_input(device, dtype):
 def _binary_input(device, dtype):
     input = torch.empty(4, 3, device=device, dtype=dtype).uniform_(0.05, 0.95)
     return input, torch.randint(0, 2, (4, 3), device=device).to(dtype)
+
+
+def _smooth_l1_input(device, dtype):
+    return _off_kink_pair((4, 3), device, dtype, False, (-1.0, -0.5, 0.0, 0.5, 1.0))
+
+
+def _soft_margin_input(device, dtype):
+    return torch.randn(4, 3, device=device, dtype=dtype), _signs((4, 3), device, dtype)
+
+
+def _ranking_input(device, dtype):
+    return _ranked_triple(((5,), (5,), (5,)), 0.5, device, dtype, False)
 
 
 def _scores_input(device, dtype):
@@ -480,6 +598,29 @@ LOSS_MODULES: list[ModuleInfo] = [
         _margin_input,
         functional=lambda m, x, y: F.multi_margin_loss(
             x, y, p=m.p, margin=m.margin, weight=m.weight, reduction=m.reduction
+        ),
+    ),
+    ModuleInfo(
+        tnn.SmoothL1Loss,
+        torch.nn.SmoothL1Loss,
+        [{}, {"beta": 0.5, "reduction": "sum"}, {"beta": 0.0, "reduction": "none"}],
+        _smooth_l1_input,
+        functional=lambda m, x, y: F.smooth_l1_loss(x, y, reduction=m.reduction, beta=m.beta),
+    ),
+    ModuleInfo(
+        tnn.SoftMarginLoss,
+        torch.nn.SoftMarginLoss,
+        [{}, {"reduction": "sum"}, {"reduction": "none"}],
+        _soft_margin_input,
+        functional=lambda m, x, y: F.soft_margin_loss(x, y, reduction=m.reduction),
+    ),
+    ModuleInfo(
+        tnn.MarginRankingLoss,
+        torch.nn.MarginRankingLoss,
+        [{}, {"margin": 0.5, "reduction": "sum"}, {"margin": 0.5, "reduction": "none"}],
+        _ranking_input,
+        functional=lambda m, x1, x2, y: F.margin_ranking_loss(
+            x1, x2, y, margin=m.margin, reduction=m.reduction
         ),
     ),
     ModuleInfo(
