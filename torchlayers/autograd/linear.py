@@ -8,6 +8,8 @@ no Jacobian is ever formed.
 
 from __future__ import annotations
 
+import math
+
 from torch import Tensor
 from torch.autograd import Function
 from torch.nn.functional import linear as _fused_linear
@@ -16,8 +18,11 @@ from torchlayers.autograd._function import sum_tangents
 
 
 def _rows(tensor: Tensor) -> Tensor:
-    """A ``(*, features)`` tensor as the ``(N, features)`` matrix of its rows (no copy for 2-d)."""
-    return tensor if tensor.dim() == 2 else tensor.reshape(-1, tensor.shape[-1])
+    """A ``(*, features)`` tensor as the ``(N, features)`` matrix of its rows (no copy for 2-d;
+    a vector is one row). Not ``reshape(-1, features)``, which is ambiguous for 0 features."""
+    if tensor.dim() == 2:
+        return tensor
+    return tensor.reshape(math.prod(tensor.shape[:-1]), tensor.shape[-1])
 
 
 def linear_grad_input(grad_output: Tensor, weight: Tensor) -> Tensor:
