@@ -12,18 +12,26 @@ from torchlayers.autograd.graph import (
     AddConstantFunction,
     AddFunction,
     ExpFunction,
+    LogFunction,
     MulConstantFunction,
     MulFunction,
     ReciprocalFunction,
 )
 from torchlayers.autograd.hinge import MultiMarginLossFunction
-from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
+from torchlayers.autograd.linear import LinearFunction, MaxoutFunction, MMFunction, MVFunction
 from torchlayers.autograd.mlp import MLPFunction
 from torchlayers.autograd.nll import (
     CrossEntropyFunction,
     NLLLossFunction,
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
+)
+from torchlayers.autograd.reduction import (
+    MaxAllFunction,
+    MaxFunction,
+    MeanFunction,
+    MinAllFunction,
+    MinFunction,
 )
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
@@ -39,10 +47,18 @@ __all__ = [
     "L2RegularizationFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "LogFunction",
     "LogSoftmaxFunction",
     "MLPFunction",
+    "MMFunction",
     "MSELossFunction",
+    "MVFunction",
+    "MaxAllFunction",
+    "MaxFunction",
     "MaxoutFunction",
+    "MeanFunction",
+    "MinAllFunction",
+    "MinFunction",
     "MulConstantFunction",
     "MulFunction",
     "MultiMarginLossFunction",
