@@ -1,7 +1,7 @@
 """Drop-in modules: named, constructed and serialised exactly as their ``torch.nn`` twins."""
 
 from torchlayers.nn.activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh
-from torchlayers.nn.graph import AddConstant, MulConstant
+from torchlayers.nn.graph import AddConstant, Mul, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
@@ -12,6 +12,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "Maxout",
+    "Mul",
     "MulConstant",
     "PReLU",
     "ReLU",

@@ -363,6 +363,14 @@ MODULES: list[ModuleInfo] = [
         functional=lambda m, x: F.mul_constant(x, m.constant_scalar, m.inplace),
     ),
     ModuleInfo(
+        tnn.Mul,
+        None,
+        [{}],
+        _features,
+        reference=lambda m, x: x * m.weight,
+        functional=lambda m, x: F.mul(x, m.weight),
+    ),
+    ModuleInfo(
         tnn.AddConstant,
         None,
         [{"constant_scalar": 2.5}, {"constant_scalar": -1, "inplace": True}],
