@@ -16,6 +16,7 @@ from torchlayers.autograd.graph import (
     AddConstantFunction,
     AddFunction,
     ExpFunction,
+    LogFunction,
     MulConstantFunction,
     MulFunction,
     ReciprocalFunction,
@@ -25,13 +26,20 @@ from torchlayers.autograd.hinge import (
     MultiMarginLossFunction,
     SoftMarginLossFunction,
 )
-from torchlayers.autograd.linear import LinearFunction, MaxoutFunction
+from torchlayers.autograd.linear import LinearFunction, MaxoutFunction, MMFunction, MVFunction
 from torchlayers.autograd.mlp import ActivationLinearFunction, MLPFunction
 from torchlayers.autograd.nll import (
     CrossEntropyFunction,
     NLLLossFunction,
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
+)
+from torchlayers.autograd.reduction import (
+    MaxAllFunction,
+    MaxFunction,
+    MeanFunction,
+    MinAllFunction,
+    MinFunction,
 )
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction, SmoothL1LossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
@@ -48,12 +56,20 @@ __all__ = [
     "L2RegularizationFunction",
     "LeakyReLUFunction",
     "LinearFunction",
+    "LogFunction",
     "LogSigmoidFunction",
     "LogSoftmaxFunction",
     "MLPFunction",
+    "MMFunction",
     "MSELossFunction",
+    "MVFunction",
     "MarginRankingLossFunction",
+    "MaxAllFunction",
+    "MaxFunction",
     "MaxoutFunction",
+    "MeanFunction",
+    "MinAllFunction",
+    "MinFunction",
     "MulConstantFunction",
     "MulFunction",
     "MultiMarginLossFunction",

@@ -1,4 +1,5 @@
-"""The lecture's computational-graph nodes: ``x + y``, ``x * y``, ``a x``, ``c + x``, ``eˣ``, ``1/x``.
+"""The lecture's computational-graph nodes: ``x + y``, ``x * y``, ``a x``, ``c + x``, ``eˣ``, ``1/x``,
+and Lua Torch's ``log x``.
 
 These are the gates of the worked examples (``(x + y) z`` and the sigmoid neuron built from
 ``*``, ``+``, ``exp``, ``+1`` and ``1/x``). Binary nodes broadcast as torch does; their
@@ -175,6 +176,35 @@ class ExpFunction(Function):
     def jvp(ctx, input_tangent):
         (output,) = ctx.saved_tensors
         return input_tangent * output
+
+
+class LogFunction(Function):
+    """log x (Lua Torch's ``nn.Log``). Caches its input, since d/dx log x = 1/x."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return torch.log(input)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (input,) = inputs
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output / input  # d/dx log x = 1/x
+        return grad_input
+
+    @staticmethod
+    def jvp(ctx, input_tangent):
+        (input,) = ctx.saved_tensors
+        return input_tangent / input
 
 
 class ReciprocalFunction(Function):

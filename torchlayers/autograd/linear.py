@@ -1,13 +1,18 @@
-"""Affine layers: the linear score ``Wx + b`` and maxout ``max_p(W_p x + b_p)``.
+"""Affine layers and the matrix products they are made of: the linear score ``Wx + b``, maxout
+``max_p(W_p x + b_p)``, and Lua Torch's ``MM`` (``A B``) and ``MV`` (``A v``).
 
-Both cache the input and the weight (what ``x Wᵀ`` needs for its two gradients, the same
-tensors ``torch.nn.Linear`` keeps) and compute their forward with the fused ``addmm`` of
+Each caches its two factors (what ``x Wᵀ`` needs for its two gradients, the same tensors
+``torch.nn.Linear`` keeps); linear and maxout compute their forward with the fused ``addmm`` of
 ``torch.nn.functional.linear``. Gradients are matrix products over the flattened batch, so
-no Jacobian is ever formed.
+no Jacobian is ever formed. ``A B`` is the linear score of the rows of ``A`` with ``W = Bᵀ``, and
+``A v`` that of the vector ``v`` with ``W = A``: their gradients are the linear ones.
 """
 
 from __future__ import annotations
 
+import math
+
+import torch
 from torch import Tensor
 from torch.autograd import Function
 from torch.nn.functional import linear as _fused_linear
@@ -16,8 +21,11 @@ from torchlayers.autograd._function import sum_tangents
 
 
 def _rows(tensor: Tensor) -> Tensor:
-    """A ``(*, features)`` tensor as the ``(N, features)`` matrix of its rows (no copy for 2-d)."""
-    return tensor if tensor.dim() == 2 else tensor.reshape(-1, tensor.shape[-1])
+    """A ``(*, features)`` tensor as the ``(N, features)`` matrix of its rows (no copy for 2-d;
+    a vector is one row). Not ``reshape(-1, features)``, which is ambiguous for 0 features."""
+    if tensor.dim() == 2:
+        return tensor
+    return tensor.reshape(math.prod(tensor.shape[:-1]), tensor.shape[-1])
 
 
 def linear_grad_input(grad_output: Tensor, weight: Tensor) -> Tensor:
@@ -131,3 +139,75 @@ class MaxoutFunction(Function):
         if tangent.dim() != winner.dim() + 1:  # only the bias moved: broadcast it over the batch
             tangent = tangent.expand(*winner.shape[:-1], *tangent.shape[-2:])
         return tangent.gather(-2, winner.unsqueeze(-2)).squeeze(-2), None
+
+
+class MMFunction(Function):
+    """A B for matrices A (n, k) and B (k, m). Caches A for ∂B and B for ∂A."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, mat2):
+        return torch.mm(input, mat2)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, mat2 = inputs
+        needs_input, needs_mat2 = ctx.needs_input_grad
+        ctx.save_for_backward(input if needs_mat2 else None, mat2 if needs_input else None)
+        ctx.save_for_forward(input, mat2)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, mat2 = ctx.saved_tensors
+        grad_input = grad_mat2 = None
+        # A B is the linear score x Wᵀ of the rows x of A, with W = Bᵀ
+        if ctx.needs_input_grad[0]:
+            grad_input = linear_grad_input(grad_output, mat2.t())  # ∂(AB)/∂A: G Bᵀ
+        if ctx.needs_input_grad[1]:
+            grad_mat2 = linear_grad_weight(grad_output, input).t()  # ∂(AB)/∂B: Aᵀ G = (Gᵀ A)ᵀ
+        return grad_input, grad_mat2
+
+    @staticmethod
+    def jvp(ctx, input_tangent, mat2_tangent):
+        input, mat2 = ctx.saved_tensors
+        # d(AB) = dA B + A dB
+        return linear_tangent(input, mat2.t(), input_tangent, _transposed(mat2_tangent), None)
+
+
+class MVFunction(Function):
+    """A v for a matrix A (n, m) and a vector v (m,). Caches v for ∂A and A for ∂v."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, vec):
+        return torch.mv(input, vec)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, vec = inputs
+        needs_input, needs_vec = ctx.needs_input_grad
+        ctx.save_for_backward(input if needs_vec else None, vec if needs_input else None)
+        ctx.save_for_forward(input, vec)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, vec = ctx.saved_tensors
+        grad_input = grad_vec = None
+        # A v is the linear score v Aᵀ of the vector v, with W = A
+        if ctx.needs_input_grad[0]:
+            grad_input = linear_grad_weight(grad_output, vec)  # ∂(Av)/∂A: g vᵀ (outer)
+        if ctx.needs_input_grad[1]:
+            grad_vec = linear_grad_input(grad_output, input)  # ∂(Av)/∂v: Aᵀ g
+        return grad_input, grad_vec
+
+    @staticmethod
+    def jvp(ctx, input_tangent, vec_tangent):
+        input, vec = ctx.saved_tensors
+        # d(Av) = dA v + A dv
+        return linear_tangent(vec, input, vec_tangent, input_tangent, None)
+
+
+def _transposed(tangent: Tensor | None) -> Tensor | None:
+    return None if tangent is None else tangent.t()

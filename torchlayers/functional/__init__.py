@@ -6,8 +6,8 @@ one table), and calls ``Function.apply``.
 
 from __future__ import annotations
 
+import builtins
 import numbers
-import warnings
 
 import torch
 from torch import Tensor
@@ -22,14 +22,22 @@ from torchlayers.autograd import (
     L2RegularizationFunction,
     LeakyReLUFunction,
     LinearFunction,
+    LogFunction,
     LogSigmoidFunction,
     LogSoftmaxFunction,
     MarginRankingLossFunction,
+    MaxAllFunction,
+    MaxFunction,
     MaxoutFunction,
+    MeanFunction,
+    MinAllFunction,
+    MinFunction,
+    MMFunction,
     MSELossFunction,
     MulConstantFunction,
     MulFunction,
     MultiMarginLossFunction,
+    MVFunction,
     NLLLossFunction,
     PReLUFunction,
     ReciprocalFunction,
@@ -56,6 +64,7 @@ from torchlayers.functional._checks import (
     aten_dtype_name,
     check_class_range,
     check_class_target,
+    check_extremum_dim,
     check_float,
     check_inplace,
     check_int,
@@ -85,15 +94,21 @@ __all__ = [
     "l2_regularization",
     "leaky_relu",
     "linear",
+    "log",
     "log_softmax",
     "logsigmoid",
     "margin_ranking_loss",
+    "max",
     "maxout",
+    "mean",
+    "min",
     "mlp",
+    "mm",
     "mse_loss",
     "mul",
     "mul_constant",
     "multi_margin_loss",
+    "mv",
     "nll_loss",
     "prelu",
     "reciprocal",
@@ -115,11 +130,19 @@ _apply_add_constant = dispatcher(AddConstantFunction)
 _apply_add = dispatcher(AddFunction)
 _apply_elu = dispatcher(ELUFunction)
 _apply_exp = dispatcher(ExpFunction)
+_apply_log = dispatcher(LogFunction)
 _apply_leaky_relu = dispatcher(LeakyReLUFunction)
 _apply_linear = dispatcher(LinearFunction)
 _apply_activation_linear = dispatcher(ActivationLinearFunction)
 _apply_log_sigmoid = dispatcher(LogSigmoidFunction)
 _apply_maxout = dispatcher(MaxoutFunction)
+_apply_max = dispatcher(MaxFunction)
+_apply_max_all = dispatcher(MaxAllFunction)
+_apply_mean = dispatcher(MeanFunction)
+_apply_min = dispatcher(MinFunction)
+_apply_min_all = dispatcher(MinAllFunction)
+_apply_mm = dispatcher(MMFunction)
+_apply_mv = dispatcher(MVFunction)
 _apply_mlp = dispatcher(MLPFunction)
 _apply_mul_constant = dispatcher(MulConstantFunction)
 _apply_mul = dispatcher(MulFunction)
@@ -192,11 +215,92 @@ def exp(input: Tensor) -> Tensor:
     return _apply_exp(input)
 
 
+def log(input: Tensor) -> Tensor:
+    """``log x`` elementwise (Lua Torch's ``nn.Log``). See :class:`~torchlayers.autograd.LogFunction`."""
+    check_tensor("log", input)
+    (input,) = autocast_inputs("log", input)
+    return _apply_log(input)
+
+
 def reciprocal(input: Tensor) -> Tensor:
     """``1/x`` elementwise. See :class:`~torchlayers.autograd.ReciprocalFunction`."""
     check_tensor("reciprocal", input)
     (input,) = autocast_inputs("reciprocal", input)
     return _apply_reciprocal(input)
+
+
+# --- reductions ----------------------------------------------------------------------------
+#
+# Named as torch's (torch.max, torch.min, torch.mean; torch.nn.functional has none of them), so
+# this module's own calls of the builtins max and min say ``builtins.max``.
+
+
+def max(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """The maximum along ``dim`` as ``torch.return_types.max(values, indices)``, the index of
+    the first maximum (the first NaN, if any) in each slice, which alone gets the gradient; or,
+    without ``dim``, the maximum of all elements, whose gradient is shared evenly among the
+    elements equal to it. As :func:`torch.max` (Lua Torch's ``nn.Max``); the elementwise
+    maximum of two tensors is :func:`torch.maximum`. See
+    :class:`~torchlayers.autograd.MaxFunction` and :class:`~torchlayers.autograd.MaxAllFunction`.
+
+    Examples::
+
+        >>> torchlayers.functional.max(torch.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]]), 1)
+        torch.return_types.max(
+        values=tensor([3., 2.]),
+        indices=tensor([1, 0]))
+    """
+    check_tensor("max", input)
+    if check_extremum_dim("max", dim, keepdim):
+        return _apply_max_all(input)
+    return torch.return_types.max(_apply_max(input, dim, keepdim))
+
+
+def min(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """The minimum along ``dim`` as ``torch.return_types.min(values, indices)``, or of all
+    elements without ``dim``: :func:`max` with the order reversed (Lua Torch's ``nn.Min``). See
+    :class:`~torchlayers.autograd.MinFunction` and :class:`~torchlayers.autograd.MinAllFunction`."""
+    check_tensor("min", input)
+    if check_extremum_dim("min", dim, keepdim):
+        return _apply_min_all(input)
+    return torch.return_types.min(_apply_min(input, dim, keepdim))
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype: torch.dtype | None = None) -> Tensor:
+    """The mean over ``dim`` (an int, a tuple of ints, or ``None`` for all), as
+    :func:`torch.mean` (Lua Torch's ``nn.Mean``); ``dtype`` casts the input first. Each averaged
+    element gets ``g / N``. See :class:`~torchlayers.autograd.MeanFunction`.
+
+    Examples::
+
+        >>> torchlayers.functional.mean(torch.tensor([[1.0, 2.0], [3.0, 6.0]]), dim=1)
+        tensor([1.5000, 4.5000])
+    """
+    check_tensor("mean", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _apply_mean(input, tuple(dim) if isinstance(dim, list) else dim, keepdim)
+
+
+# --- matrix products -----------------------------------------------------------------------
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """The matrix product ``input @ mat2`` of an (n, k) and a (k, m) matrix, as :func:`torch.mm`
+    (Lua Torch's ``nn.MM``). See :class:`~torchlayers.autograd.MMFunction`."""
+    check_tensor("mm", input)
+    check_tensor("mm", mat2, "mat2")
+    input, mat2 = autocast_inputs("mm", input, mat2)
+    return _apply_mm(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """The matrix-vector product ``input @ vec`` of an (n, m) matrix and an (m,) vector, as
+    :func:`torch.mv` (Lua Torch's ``nn.MV``). See :class:`~torchlayers.autograd.MVFunction`."""
+    check_tensor("mv", input)
+    check_tensor("mv", vec, "vec")
+    input, vec = autocast_inputs("mv", input, vec)
+    return _apply_mv(input, vec)
 
 
 # --- affine layers -------------------------------------------------------------------------
@@ -540,7 +644,7 @@ def cross_entropy(
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     target = check_class_target(input, target, weight)
     check_class_range(input, target, ignore_index)
-    smoothing = max(float(label_smoothing), 0.0)
+    smoothing = builtins.max(float(label_smoothing), 0.0)
     return _apply_cross_entropy(input, target, weight, reduction, ignore_index, smoothing)[0]
 
 
@@ -576,7 +680,8 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
         )
     _check_label_smoothing(label_smoothing)
     log_probs = _apply_log_softmax(input, class_dim)
-    return _apply_soft_target_nll_loss(log_probs, target, weight, max(label_smoothing, 0.0), reduction)
+    smoothing = builtins.max(label_smoothing, 0.0)
+    return _apply_soft_target_nll_loss(log_probs, target, weight, smoothing, reduction)
 
 
 def mse_loss(

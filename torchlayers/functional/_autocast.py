@@ -3,7 +3,7 @@
 Under ``torch.autocast`` each native op casts its inputs by the list it is on; our wrappers cast
 the same way before calling their Function, so outputs and gradients get the dtypes torch.nn's
 get (tested against torch under autocast on CPU and CUDA). Ops on no list (the activations, the
-gates) run in their inputs' dtype.
+gates, max, min and mean) run in their inputs' dtype.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import torch
 
 # The rules, after torch's autocast op lists (``aten/src/ATen/autocast_mode.cpp``):
 LOWER_PRECISION = "lower precision"  # float32 tensors to the autocast dtype (matmuls, prelu; not float64)
+LOWER_PRECISION_ON_CUDA = "lower precision on CUDA"  # the same on CUDA only (mv: CPU's list has mm, not mv)
 FLOAT32 = "float32"  # float16/bfloat16 tensors to float32, on CPU and CUDA (the losses)
 FLOAT32_ON_CUDA = "float32 on CUDA"  # the same on CUDA only (exp, reciprocal, softmax, softplus, pow, sum)
 
@@ -20,7 +21,10 @@ POLICY = {
     "maxout": LOWER_PRECISION,  # its affine scores are a linear
     "mlp": LOWER_PRECISION,  # its matmuls, as linear's (and PReLU's weight, as prelu's)
     "prelu": LOWER_PRECISION,
+    "mm": LOWER_PRECISION,
+    "mv": LOWER_PRECISION_ON_CUDA,
     "exp": FLOAT32_ON_CUDA,
+    "log": FLOAT32_ON_CUDA,
     "reciprocal": FLOAT32_ON_CUDA,
     "softmax": FLOAT32_ON_CUDA,
     "log_softmax": FLOAT32_ON_CUDA,
@@ -66,7 +70,9 @@ def autocast_inputs(op: str, *args) -> tuple:
     if device_type not in _AUTOCAST_DEVICES or not torch.is_autocast_enabled(device_type):
         return args
     rule = POLICY[op]
-    if rule == LOWER_PRECISION:
+    if rule == LOWER_PRECISION_ON_CUDA and device_type != "cuda":
+        return args
+    if rule in (LOWER_PRECISION, LOWER_PRECISION_ON_CUDA):
         dtype = torch.get_autocast_dtype(device_type)
         cast = [a.to(dtype) if _lowers(a) else a for a in reversed(args)]
         return tuple(reversed(cast))

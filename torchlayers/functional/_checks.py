@@ -102,6 +102,22 @@ def check_float(name: str, value, argument: str, position: int) -> None:
         raise _argument_error(name, argument, position, "float", value)
 
 
+def check_extremum_dim(name: str, dim, keepdim: bool) -> bool:
+    """Whether a ``max``/``min`` call reduces all elements (no ``dim``); else ``dim`` is an int."""
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}(): keepdim=True needs a dim; call {name}(input, dim, keepdim=True)")
+        return True
+    if isinstance(dim, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'dim' must be int, not Tensor; for the elementwise {name}imum of two "
+            f"tensors use torch.{name}imum"
+        )
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return False
+
+
 def check_inplace(input: Tensor, inplace: bool) -> None:
     """Refuse, before writing, what ``mark_dirty`` would only refuse after the forward wrote."""
     if inplace and input.requires_grad and input.is_leaf and torch.is_grad_enabled():

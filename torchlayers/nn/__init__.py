@@ -12,7 +12,7 @@ from torchlayers.nn.activation import (
     Softsign,
     Tanh,
 )
-from torchlayers.nn.graph import AddConstant, MulConstant
+from torchlayers.nn.graph import AddConstant, Mul, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
@@ -24,6 +24,7 @@ __all__ = [
     "Linear",
     "LogSigmoid",
     "Maxout",
+    "Mul",
     "MulConstant",
     "PReLU",
     "ReLU",

@@ -1,15 +1,18 @@
-"""Graph-node modules with Lua Torch's names and arguments: ``MulConstant``, ``AddConstant``."""
+"""Graph-node modules with Lua Torch's names and arguments: ``MulConstant``, ``AddConstant``
+and the learnable gain ``Mul``."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
+import torch
 from torch import Tensor
-from torch.nn import Module
+from torch.nn import Module, Parameter, init
 
 from torchlayers import functional as F
 
-__all__ = ["AddConstant", "MulConstant"]
+__all__ = ["AddConstant", "Mul", "MulConstant"]
 
 
 def _check_constant(module: str, constant_scalar) -> None:
@@ -85,3 +88,41 @@ class AddConstant(Module):
     def extra_repr(self) -> str:
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"constant_scalar={self.constant_scalar}{inplace_str}"
+
+
+class Mul(Module):
+    r"""Multiplies its input by one learnable number (Lua Torch's ``nn.Mul``): the multiply gate
+    with a parameter for its second input.
+
+    .. math::
+        y = w x, \qquad \frac{\partial L}{\partial x} = w \frac{\partial L}{\partial y}, \qquad
+        \frac{\partial L}{\partial w} = \sum_i \frac{\partial L}{\partial y_i} x_i
+
+    Attributes:
+        weight: the gain :math:`w`, of shape ``(1,)``, initialised as Lua Torch's ``reset()``:
+            :math:`\mathcal{U}(-s, s)` with :math:`s = 1/\sqrt{\text{weight.size(0)}} = 1`.
+
+    Shape:
+        - Input: :math:`(*)`, any shape (a 0-d input broadcasts with the weight to ``(1,)``).
+        - Output: :math:`(*)`, the input's shape.
+
+    Examples::
+
+        >>> m = torchlayers.nn.Mul()
+        >>> m(torch.randn(128, 20)).size()
+        torch.Size([128, 20])
+    """
+
+    weight: Tensor
+
+    def __init__(self, device=None, dtype=None) -> None:
+        super().__init__()
+        self.weight = Parameter(torch.empty(1, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1 / math.sqrt(self.weight.size(0))  # Lua Torch's Mul:reset() without an argument
+        init.uniform_(self.weight, -stdv, stdv)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mul(input, self.weight)

@@ -673,7 +673,14 @@ def check_compile(t: _Target) -> str:
 
 
 def _autocast_expected(t: _Target, input_dtype, low) -> torch.dtype | None:
-    return {"input": input_dtype, "low": low, "float32": torch.float32, None: None}[t.autocast_output]
+    on_cuda = torch.device(t.device).type == "cuda"
+    return {
+        "input": input_dtype,
+        "low": low,
+        "float32": torch.float32,
+        "low on CUDA": low if on_cuda else input_dtype,
+        None: None,
+    }[t.autocast_output]
 
 
 def check_autocast(t: _Target) -> str:

@@ -35,7 +35,18 @@ from torchlayers.testing.registry import (
     unary_samples,
 )
 
-__all__ = ["MODULES", "OPS", "activation_linear_reference", "maxout_reference_max", "mlp_reference"]
+__all__ = [
+    "MODULES",
+    "OPS",
+    "activation_linear_reference",
+    "extremum_all_samples",
+    "extremum_samples",
+    "maxout_reference_max",
+    "mean_samples",
+    "mlp_reference",
+    "mm_samples",
+    "mv_samples",
+]
 
 
 def mlp_samples(device, dtype, requires_grad):
@@ -135,6 +146,81 @@ def maxout_reference_max(input, weight, bias=None, pieces=2):
     return scores.unflatten(-1, (pieces, -1)).max(dim=-2).values
 
 
+def _max_values(input, dim, keepdim=False):
+    """``max``'s values along ``dim`` (the generic checks take one tensor; the indices are
+    checked in tests/test_reduction.py)."""
+    return F.max(input, dim, keepdim).values
+
+
+def _min_values(input, dim, keepdim=False):
+    return F.min(input, dim, keepdim).values
+
+
+def _max_values_ref(input, dim, keepdim=False):
+    return torch.max(input, dim, keepdim).values
+
+
+def _min_values_ref(input, dim, keepdim=False):
+    return torch.min(input, dim, keepdim).values
+
+
+def extremum_samples(device, dtype, requires_grad):
+    """(input, dim) samples of max/min along a dimension: a matrix, a 3-d tensor along a negative
+    dim kept, a 0-d tensor, an empty batch. Random values: no ties, so gradcheck holds."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad)
+
+    return [
+        SampleInput((t(3, 5), 1)),
+        SampleInput((t(2, 3, 4), -2), {"keepdim": True}),
+        SampleInput((t(), 0)),
+        SampleInput((t(0, 3), 1)),
+    ]
+
+
+def extremum_all_samples(device, dtype, requires_grad):
+    """One-tensor samples of the max/min of all elements (an empty tensor has none)."""
+    return [SampleInput((make_tensor(shape, device, dtype, requires_grad),)) for shape in [(3, 4), (5,), ()]]
+
+
+def mean_samples(device, dtype, requires_grad):
+    """(input, dim) samples of the mean: all elements, two dims (one negative) kept, an empty
+    batch along a non-empty dim, a 0-d tensor."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad)
+
+    return [
+        SampleInput((t(3, 4),)),
+        SampleInput((t(2, 3, 4), (0, -1)), {"keepdim": True}),
+        SampleInput((t(0, 3), 1)),
+        SampleInput((t(), 0)),
+    ]
+
+
+def _mean_function_args(args, kwargs):
+    return (args[0], args[1] if len(args) > 1 else kwargs.get("dim"), kwargs.get("keepdim", False))
+
+
+def mm_samples(device, dtype, requires_grad):
+    """(input, mat2) samples: odd sizes, and an empty product dimension."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad, -1.0, 1.0)
+
+    return [SampleInput((t(3, 4), t(4, 5))), SampleInput((t(1, 3), t(3, 2))), SampleInput((t(2, 0), t(0, 3)))]
+
+
+def mv_samples(device, dtype, requires_grad):
+    """(input, vec) samples: an odd size, and an empty matrix."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad, -1.0, 1.0)
+
+    return [SampleInput((t(3, 5), t(5))), SampleInput((t(0, 3), t(3)))]
+
+
 def _mul_constant_ref(input, constant_scalar, inplace=False):
     return input.mul_(constant_scalar) if inplace else input * constant_scalar
 
@@ -173,6 +259,35 @@ OPS: list[OpInfo] = [
         unary_samples(kinks=(0.0,), low=-2.0, high=2.0),
         unary_elementwise=True,
     ),
+    OpInfo(
+        "log",
+        F.log,
+        torch.log,
+        A.LogFunction,
+        unary_samples(low=0.2, high=3.0),
+        unary_elementwise=True,
+    ),
+    OpInfo("max", _max_values, _max_values_ref, A.MaxFunction, extremum_samples),
+    OpInfo("min", _min_values, _min_values_ref, A.MinFunction, extremum_samples),
+    OpInfo(
+        "max_all",
+        F.max,
+        torch.max,
+        A.MaxAllFunction,
+        extremum_all_samples,
+        function_args=lambda args, kwargs: args,
+    ),
+    OpInfo(
+        "min_all",
+        F.min,
+        torch.min,
+        A.MinAllFunction,
+        extremum_all_samples,
+        function_args=lambda args, kwargs: args,
+    ),
+    OpInfo("mean", F.mean, torch.mean, A.MeanFunction, mean_samples, function_args=_mean_function_args),
+    OpInfo("mm", F.mm, torch.mm, A.MMFunction, mm_samples, autocast_output="low"),
+    OpInfo("mv", F.mv, torch.mv, A.MVFunction, mv_samples, autocast_output="low on CUDA"),
     OpInfo("linear", F.linear, TF.linear, A.LinearFunction, linear_samples, autocast_output="low"),
     OpInfo(
         "maxout",
@@ -349,6 +464,14 @@ MODULES: list[ModuleInfo] = [
         _features,
         reference=lambda m, x: _mul_constant_ref(x, m.constant_scalar, m.inplace),
         functional=lambda m, x: F.mul_constant(x, m.constant_scalar, m.inplace),
+    ),
+    ModuleInfo(
+        tnn.Mul,
+        None,
+        [{}],
+        _features,
+        reference=lambda m, x: x * m.weight,
+        functional=lambda m, x: F.mul(x, m.weight),
     ),
     ModuleInfo(
         tnn.AddConstant,

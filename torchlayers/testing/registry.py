@@ -87,7 +87,8 @@ class OpInfo:
     # The op accepts ``inplace=``: the in-place checks run for it.
     supports_inplace: bool = False
     # Output dtype under autocast: "input" (activations), "low" (Linear: autocast dtype),
-    # "float32" (ops on autocast's float32 list, e.g. losses).
+    # "float32" (ops on autocast's float32 list, e.g. losses), "low on CUDA" (the autocast dtype
+    # on CUDA, the input's elsewhere: mv, on CUDA's lower-precision list but not CPU's).
     autocast_output: str = "input"
     dtypes: tuple[torch.dtype, ...] = FLOAT_DTYPES
     # Checks (or the project's generic test names, see ``testing.LEGACY_TESTS``) to skip, each
