@@ -107,4 +107,14 @@ register_activation(
 # One learned slope per unit of the layer (the lecture's max(αx, x) with α per neuron).
 register_activation("prelu", "max(a_j x, x)", lambda n: tnn.PReLU(n), lambda n: torch.nn.PReLU(n))
 register_activation("elu", "x if x > 0 else exp(x) - 1", lambda n: tnn.ELU(), lambda n: torch.nn.ELU())
+register_activation(
+    "softplus", "log(1 + exp(x))", lambda n: tnn.Softplus(), lambda n: torch.nn.Softplus()
+)  # a smooth ReLU
+register_activation("softsign", "x / (1 + |x|)", lambda n: tnn.Softsign(), lambda n: torch.nn.Softsign())
+register_activation(
+    "log_sigmoid", "log(1 / (1 + exp(-x)))", lambda n: tnn.LogSigmoid(), lambda n: torch.nn.LogSigmoid()
+)
+register_activation(
+    "softshrink", "x ∓ 0.5 if |x| > 0.5 else 0", lambda n: tnn.Softshrink(), lambda n: torch.nn.Softshrink()
+)
 register_activation(MAXOUT, "max(w1ᵀx + b1, w2ᵀx + b2)", None, None)
