@@ -26,15 +26,20 @@ from torchlayers.autograd.nll import (
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
+from torchlayers.autograd.pooling import AdaptiveAvgPool2dFunction, AdaptiveMaxPool2dFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
+from torchlayers.autograd.sparse import EmbeddingFunction
 
 __all__ = [
+    "AdaptiveAvgPool2dFunction",
+    "AdaptiveMaxPool2dFunction",
     "AddConstantFunction",
     "AddFunction",
     "BCELossFunction",
     "CrossEntropyFunction",
     "ELUFunction",
+    "EmbeddingFunction",
     "ExpFunction",
     "L2RegularizationFunction",
     "LeakyReLUFunction",
