@@ -25,8 +25,8 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
-from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.pooling import AdaptiveAvgPool2dFunction, AdaptiveMaxPool2dFunction
+from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
 from torchlayers.autograd.sparse import EmbeddingFunction

@@ -49,10 +49,10 @@ from torchlayers.autograd.sparse import embedding_renorm_
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
     adaptive_output_size,
-    check_embedding,
     check_class_range,
     check_class_target,
     check_class_weight,
+    check_embedding,
     check_inplace,
     check_no_weight_grad,
     check_number,

@@ -180,7 +180,10 @@ def adaptive_output_size(name: str, input: Tensor, output_size, nonzero_dims: ra
     else:  # torch.nn.modules.utils._list_with_default
         if input.dim() <= len(output_size):
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-        sizes = [v if v is not None else d for v, d in zip(output_size, input.shape[-len(output_size) :])]
+        sizes = [
+            v if v is not None else d
+            for v, d in zip(output_size, input.shape[-len(output_size) :], strict=False)
+        ]
     for position, size in enumerate(sizes):
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(
