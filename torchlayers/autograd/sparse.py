@@ -28,6 +28,7 @@ __all__ = [
     "embedding_grad",
     "embedding_renorm_",
     "embedding_tangent",
+    "index_counts",
 ]
 
 
@@ -48,13 +49,19 @@ def embedding_grad(
     (-1: no padding row, as ATen's convention)."""
     flat = indices.reshape(-1)
     g = opmath(grad_output).reshape(flat.numel(), grad_output.shape[-1])
-    if scale_grad_by_freq:
-        ones = torch.ones(flat.shape, dtype=g.dtype, device=g.device)
-        counts = torch.zeros(num_weights, dtype=g.dtype, device=g.device).index_add(0, flat, ones)
-        g = g / counts.index_select(0, flat).unsqueeze(1)  # each g_k ÷ #{k': idx_k' = idx_k}
     g = torch.where((flat != padding_idx).unsqueeze(1), g, 0)  # the padding row learns nothing
     grad_weight = g.new_zeros(num_weights, g.shape[1]).index_add(0, flat, g)  # ∂W[i] = Σ_{idx_k = i} g_k
+    if scale_grad_by_freq:
+        grad_weight = grad_weight / index_counts(flat, num_weights, g).unsqueeze(1)  # ÷ #{k: idx_k = i}
     return grad_weight.to(grad_output.dtype)
+
+
+def index_counts(flat_indices: Tensor, num_weights: int, like: Tensor) -> Tensor:
+    """How often each row is looked up (at least 1, so rows never looked up divide 0 by 1), in
+    ``like``'s dtype and device."""
+    ones = torch.ones(flat_indices.shape, dtype=like.dtype, device=like.device)
+    counts = torch.zeros(num_weights, dtype=like.dtype, device=like.device).index_add(0, flat_indices, ones)
+    return counts.clamp_min(1)
 
 
 def embedding_renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> Tensor:
@@ -78,11 +85,10 @@ def embedding_tangent(weight_tangent: Tensor, indices: Tensor, padding_idx: int,
     each one divided by its index's count with ``scale_grad_by_freq`` (so forward and reverse
     mode agree; torch's forward mode ignores both)."""
     tangent = embedding_forward(weight_tangent, indices)
-    flat = indices.reshape(-1)
     if scale_grad_by_freq:
-        ones = torch.ones(flat.shape, dtype=tangent.dtype, device=tangent.device)
-        counts = torch.zeros(weight_tangent.shape[0], dtype=tangent.dtype, device=tangent.device)
-        tangent = tangent / counts.index_add(0, flat, ones).index_select(0, flat).reshape(*indices.shape, 1)
+        flat = indices.reshape(-1)
+        counts = index_counts(flat, weight_tangent.shape[0], tangent).index_select(0, flat)
+        tangent = tangent / counts.reshape(*indices.shape, 1)
     if padding_idx >= 0:
         tangent = torch.where((indices != padding_idx).unsqueeze(-1), tangent, 0)
     return tangent

@@ -198,7 +198,7 @@ def adaptive_output_size(name: str, input: Tensor, output_size, nonzero_dims: ra
         if input.shape[dim] == 0:
             raise RuntimeError(
                 f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
-                f"has sizes {list(input.shape)} with dimension {dim} being empty"
+                f"has sizes {list(input.shape)} with dimension {dim % input.dim()} being empty"
             )
     if sizes[0] < 0 or sizes[1] < 0:
         raise RuntimeError(
