@@ -138,8 +138,11 @@ def adaptive_max_pool2d_forward(input: Tensor, output_size: tuple[int, int]) -> 
     rows = bin_windows(height, output_size[0], input.device)  # (H_out, K_h)
     cols = bin_windows(width, output_size[1], input.device)  # (W_out, K_w)
     # flat[i, j, a·K_w + b] = rows[i, a]·W + cols[j, b]: bin (i, j)'s cells in row-major order
-    flat = (rows[:, None, :, None] * width + cols[None, :, None, :]).flatten(-2)
-    windows = input.flatten(-2).index_select(-1, flat.reshape(-1)).unflatten(-1, flat.shape)
+    flat = (rows[:, None, :, None] * width + cols[None, :, None, :]).reshape(
+        *output_size, rows.shape[1] * cols.shape[1]
+    )
+    planes = input.reshape(*input.shape[:-2], height * width)  # (no flatten: vmap has no rule for it)
+    windows = planes.index_select(-1, flat.reshape(-1)).reshape(*input.shape[:-2], *flat.shape)
     output, first_max = windows.max(-1)
     position = torch.arange(1, flat.shape[-1] + 1, device=input.device)
     last_nan = (windows.isnan() * position).amax(-1) - 1  # -1 where the bin holds no NaN
@@ -152,10 +155,12 @@ def adaptive_max_pool2d_forward(input: Tensor, output_size: tuple[int, int]) -> 
 def adaptive_max_pool2d_grad(grad_output: Tensor, input: Tensor, indices: Tensor) -> Tensor:
     """g scatter-added into each bin's argmax cell, summed where a cell wins several bins
     (``input``: its shape only)."""
-    g = opmath(grad_output).flatten(-2)
-    grad_input = g.new_zeros(*g.shape[:-1], input.shape[-2] * input.shape[-1])
-    grad_input = grad_input.scatter_add(-1, indices.flatten(-2), g)  # d max/dx_c = 1[c is the argmax]
-    return grad_input.unflatten(-1, input.shape[-2:]).to(grad_output.dtype)
+    height, width = input.shape[-2:]
+    g = opmath(grad_output).reshape(*grad_output.shape[:-2], -1)
+    grad_input = g.new_zeros(*g.shape[:-1], height * width)
+    winners = indices.reshape(*indices.shape[:-2], -1)
+    grad_input = grad_input.scatter_add(-1, winners, g)  # d max/dx_c = 1[c is the argmax]
+    return grad_input.reshape(*g.shape[:-1], height, width).to(grad_output.dtype)
 
 
 class AdaptiveMaxPool2dFunction(Function):
@@ -190,6 +195,6 @@ class AdaptiveMaxPool2dFunction(Function):
     @staticmethod
     def jvp(ctx, input_tangent, _output_size):
         (indices,) = ctx.saved_tensors  # dy = dX at each bin's argmax cell
-        planes = input_tangent.reshape(*input_tangent.shape[:-2], -1)  # (flatten has no batching rule here)
+        planes = input_tangent.reshape(*input_tangent.shape[:-2], -1)
         tangent = planes.gather(-1, indices.reshape(*indices.shape[:-2], -1)).reshape(indices.shape)
         return tangent, None
