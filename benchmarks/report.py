@@ -352,7 +352,7 @@ def _ops_table(result: dict) -> list[str]:
         )
         rows.append(cells)
     lines = [
-        '### Per op (time ratios torchlayers / torch.nn; "formulas": the same with kernels off)',
+        "### Per op (time ratios torchlayers / torch.nn; \"formulas\": the same with kernels off)",
         "",
         markdown_table(header, rows),
     ]
