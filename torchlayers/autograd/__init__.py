@@ -34,6 +34,7 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
+from torchlayers.autograd.pooling import AdaptiveAvgPool2dFunction, AdaptiveMaxPool2dFunction
 from torchlayers.autograd.reduction import (
     MaxAllFunction,
     MaxFunction,
@@ -44,14 +45,18 @@ from torchlayers.autograd.reduction import (
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction, SmoothL1LossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction, SoftminFunction
+from torchlayers.autograd.sparse import EmbeddingFunction
 
 __all__ = [
     "ActivationLinearFunction",
+    "AdaptiveAvgPool2dFunction",
+    "AdaptiveMaxPool2dFunction",
     "AddConstantFunction",
     "AddFunction",
     "BCELossFunction",
     "CrossEntropyFunction",
     "ELUFunction",
+    "EmbeddingFunction",
     "ExpFunction",
     "L2RegularizationFunction",
     "LeakyReLUFunction",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch.autograd import forward_ad as _forward_ad
 
-from torchlayers.autograd._function import REDUCTION_ENUM
+from torchlayers.autograd._function import REDUCTION_ENUM, opmath
 
 __all__ = [
     "FORMULAS",
@@ -468,3 +468,43 @@ def _cross_entropy_grad(
     else:
         grad_log_probs = _nll_grad(grad, *arguments)
     return _log_softmax_grad(grad_log_probs, log_probs, 0 if log_probs.dim() == 1 else 1)
+
+
+# --- lookup table (sparse.py) ----------------------------------------------------------------
+
+
+@_kernel("embedding_forward", _aten.embedding.default)
+def _embedding_forward(weight, indices):
+    return _aten.embedding.default(weight, indices)
+
+
+@_kernel("embedding_grad", _aten.embedding_dense_backward.default)
+def _embedding_grad(grad_output, indices, num_weights, padding_idx, scale_grad_by_freq):
+    # accumulated in float32 for half types, as the formula (ATen's CPU kernel adds in the dtype)
+    grad = _aten.embedding_dense_backward.default(
+        opmath(grad_output), indices, num_weights, padding_idx, scale_grad_by_freq
+    )
+    return grad.to(grad_output.dtype)
+
+
+# --- adaptive pooling (pooling.py) -----------------------------------------------------------
+
+
+@_kernel("adaptive_avg_pool2d_forward", _aten._adaptive_avg_pool2d.default)
+def _adaptive_avg_pool2d_forward(input, output_size):
+    return _aten._adaptive_avg_pool2d.default(input, output_size)
+
+
+@_kernel("adaptive_avg_pool2d_grad", _aten._adaptive_avg_pool2d_backward.default)
+def _adaptive_avg_pool2d_grad(grad_output, input):
+    return _aten._adaptive_avg_pool2d_backward.default(grad_output, input)
+
+
+@_kernel("adaptive_max_pool2d_forward", _aten.adaptive_max_pool2d.default)
+def _adaptive_max_pool2d_forward(input, output_size):
+    return _aten.adaptive_max_pool2d.default(input, output_size)
+
+
+@_kernel("adaptive_max_pool2d_grad", _aten.adaptive_max_pool2d_backward.default)
+def _adaptive_max_pool2d_grad(grad_output, input, indices):
+    return _aten.adaptive_max_pool2d_backward.default(grad_output, input, indices)

@@ -13,11 +13,14 @@ import torch
 from torch import Tensor
 
 from torchlayers.autograd import (
+    AdaptiveAvgPool2dFunction,
+    AdaptiveMaxPool2dFunction,
     AddConstantFunction,
     AddFunction,
     BCELossFunction,
     CrossEntropyFunction,
     ELUFunction,
+    EmbeddingFunction,
     ExpFunction,
     L2RegularizationFunction,
     LeakyReLUFunction,
@@ -59,11 +62,14 @@ from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
 from torchlayers.autograd.mlp import MLP_ACTIVATIONS, ActivationLinearFunction, MLPFunction, layer_plan
 from torchlayers.autograd.regression import binary_cross_entropy_forward
+from torchlayers.autograd.sparse import embedding_renorm_
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
+    adaptive_output_size,
     aten_dtype_name,
     check_class_range,
     check_class_target,
+    check_embedding,
     check_extremum_dim,
     check_float,
     check_inplace,
@@ -77,19 +83,24 @@ from torchlayers.functional._checks import (
     check_tensor,
     check_tensor_method,
     check_values,
+    embedding_padding_idx,
     not_implemented_for,
     reduction_mode,
+    refuse_sparse_embedding,
     softmax_dim,
     warn_if_sizes_differ,
 )
 
 __all__ = [
     "activation_linear",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
     "add",
     "add_constant",
     "binary_cross_entropy",
     "cross_entropy",
     "elu",
+    "embedding",
     "exp",
     "l2_regularization",
     "leaky_relu",
@@ -167,6 +178,9 @@ _apply_soft_margin_loss = dispatcher(SoftMarginLossFunction)
 _apply_soft_target_nll_loss = dispatcher(SoftTargetNLLLossFunction)
 _apply_softmax = dispatcher(SoftmaxFunction)
 _apply_softmin = dispatcher(SoftminFunction)
+_apply_embedding = dispatcher(EmbeddingFunction)
+_apply_adaptive_avg_pool2d = dispatcher(AdaptiveAvgPool2dFunction)
+_apply_adaptive_max_pool2d = dispatcher(AdaptiveMaxPool2dFunction)
 
 
 # --- graph nodes ---------------------------------------------------------------------------
@@ -887,3 +901,53 @@ def l2_regularization(*tensors: Tensor, weight: float) -> Tensor:
         check_tensor("l2_regularization", tensor, "tensors")
     tensors = tuple(autocast_inputs("l2_regularization", tensor)[0] for tensor in tensors)
     return _apply_l2_regularization(weight, *tensors)
+
+
+# --- lookup table ---------------------------------------------------------------------------
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` at the indices ``input``. See :class:`~torchlayers.nn.Embedding`.
+
+    With ``max_norm``, the looked-up rows of ``weight`` whose ``norm_type``-norm exceeds it are
+    rescaled to norm ``max_norm`` in place first, as torch's. ``sparse=True`` raises
+    ``NotImplementedError``: the weight's gradient is always dense.
+    """
+    check_tensor("embedding", input)
+    check_tensor("embedding", weight, "weight")
+    refuse_sparse_embedding("embedding()", sparse)
+    padding_idx = embedding_padding_idx(padding_idx, weight.size(0))
+    check_embedding(input, weight)
+    if max_norm is not None:
+        input = input.contiguous()
+        embedding_renorm_(weight, input, max_norm, norm_type)
+    return _apply_embedding(input, weight, padding_idx, bool(scale_grad_by_freq))
+
+
+# --- adaptive pooling -----------------------------------------------------------------------
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """The mean over each of ``output_size`` bins of the last two dimensions.
+    See :class:`~torchlayers.nn.AdaptiveAvgPool2d`."""
+    check_tensor("adaptive_avg_pool2d", input)
+    output_size = adaptive_output_size("adaptive_avg_pool2d", input, output_size, range(-2, 0))
+    return _apply_adaptive_avg_pool2d(input, output_size)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """The maximum over each of ``output_size`` bins of the last two dimensions, and with
+    ``return_indices`` the flat index of each maximum in its plane.
+    See :class:`~torchlayers.nn.AdaptiveMaxPool2d`."""
+    check_tensor("adaptive_max_pool2d", input)
+    output_size = adaptive_output_size("adaptive_max_pool2d", input, output_size, range(1, input.dim()))
+    output, indices = _apply_adaptive_max_pool2d(input, output_size)
+    return (output, indices) if return_indices else output

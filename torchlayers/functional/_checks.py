@@ -271,3 +271,75 @@ def check_softmax_dtype(name: str, input: Tensor, dim: int) -> None:
         return  # a bad dim is the Function's IndexError, as torch's
     last = input.dim() == 0 or dim % input.dim() == input.dim() - 1
     raise not_implemented_for(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", input.dtype)
+
+
+# --- lookup table and adaptive pooling --------------------------------------------------------
+
+
+def embedding_padding_idx(padding_idx: int | None, num_embeddings: int) -> int:
+    """``padding_idx`` as a row in [0, num_embeddings), negative ones counted from the end, or -1
+    for none (ATen's convention); torch.nn's AssertionError when it lies outside the table."""
+    if padding_idx is None:
+        return -1
+    if (padding_idx > 0 and padding_idx >= num_embeddings) or padding_idx < -num_embeddings:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
+def check_embedding(input: Tensor, weight: Tensor) -> None:
+    """ATen's embedding checks: a 2-d weight, long or int indices."""
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if input.dtype not in (torch.int64, torch.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)"
+        )
+
+
+def refuse_sparse_embedding(name: str, sparse: bool) -> None:
+    if sparse:
+        raise NotImplementedError(
+            f"{name}: sparse=True (a sparse gradient for the weight) is not supported by torchlayers; "
+            "use sparse=False, whose dense gradient holds the same values"
+        )
+
+
+def adaptive_output_size(name: str, input: Tensor, output_size, nonzero_dims: range) -> tuple[int, int]:
+    """``output_size`` (an int, or a pair whose ``None`` keeps that input size) as a pair of ints,
+    with torch's checks and exception types for the input and the sizes: ``nonzero_dims`` are
+    the input dimensions that may not be empty (the spatial ones for the average, every
+    non-batch one for the max, as ATen's kernels)."""
+    if isinstance(output_size, int):
+        sizes = [output_size, output_size]
+    else:  # torch.nn.modules.utils._list_with_default
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        sizes = [
+            v if v is not None else d
+            for v, d in zip(output_size, input.shape[-len(output_size) :], strict=False)
+        ]
+    for position, size in enumerate(sizes):
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(
+                f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found "
+                f"element of type {type(size).__name__} at pos {position}"
+            )
+    if len(sizes) != 2:
+        raise RuntimeError(f"{name}: output_size must be 2")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    for dim in nonzero_dims:
+        if input.shape[dim] == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                f"has sizes {list(input.shape)} with dimension {dim % input.dim()} being empty"
+            )
+    if sizes[0] < 0 or sizes[1] < 0:
+        raise RuntimeError(
+            f"{name}: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{sizes[0]}, {sizes[1]}}}"
+        )
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{name}(): expected a floating point input, got {input.dtype}")
+    return sizes[0], sizes[1]

@@ -16,10 +16,15 @@ from torchlayers.nn.graph import AddConstant, Mul, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
+from torchlayers.nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from torchlayers.nn.sparse import Embedding
 
 __all__ = [
     "ELU",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
     "AddConstant",
+    "Embedding",
     "LeakyReLU",
     "Linear",
     "LogSigmoid",

@@ -22,6 +22,7 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
+from torchlayers.functional._checks import adaptive_output_size, embedding_padding_idx
 from torchlayers.testing.registry import (
     ModuleInfo,
     OpInfo,
@@ -221,6 +222,66 @@ def mv_samples(device, dtype, requires_grad):
     return [SampleInput((t(3, 5), t(5))), SampleInput((t(0, 3), t(3)))]
 
 
+# --- the lookup table and adaptive pooling ----------------------------------------------------
+
+
+def embedding_samples(device, dtype, requires_grad):
+    """(indices, weight) samples: repeated indices (their gradients accumulate), int32 indices
+    and one index (0-d); and, for the checks that compare with torch rather than with finite
+    differences (``requires_grad=False``, as torch's own OpInfo does), a padding row looked up
+    and ``scale_grad_by_freq``: their gradients are by definition not the lookup's derivative.
+    No empty index tensor: torch's own embedding backward fails under vmap there
+    (tests/test_sparse.py checks ours)."""
+
+    def weight(rows=5):
+        return make_tensor((rows, 3), device, dtype, requires_grad, -1.0, 1.0)
+
+    def indices(values, dtype=torch.int64):
+        return torch.tensor(values, device=device, dtype=dtype)
+
+    samples = [
+        SampleInput((indices([[1, 3, 1], [4, 1, 0]]), weight()), name="repeated"),
+        SampleInput((indices([2, 0, 2, 4], torch.int32), weight()), name="int32"),
+        SampleInput((indices(3), weight(4)), name="0-d"),
+    ]
+    if not requires_grad:
+        samples += [
+            SampleInput((indices([2, 0, 2, 4], torch.int32), weight()), {"padding_idx": 2}, "padding"),
+            SampleInput(
+                (indices([[1, 1, 4], [1, 3, 4]]), weight()),
+                {"padding_idx": -1, "scale_grad_by_freq": True},
+                "scale_grad_by_freq",
+            ),
+        ]
+    return samples
+
+
+def _embedding_function_args(args, kwargs):
+    input, weight = args
+    padding_idx = embedding_padding_idx(kwargs.get("padding_idx"), weight.shape[0])
+    return (input, weight, padding_idx, kwargs.get("scale_grad_by_freq", False))
+
+
+def adaptive_pool_samples(device, dtype, requires_grad):
+    """Inputs and output sizes: overlapping bins (5 rows into 3), an output larger than the
+    input, a kept dimension (None), one bin (global pooling), unbatched (C, H, W)."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad)
+
+    return [
+        SampleInput((t(1, 2, 5, 3), (3, 2)), name="overlapping"),
+        SampleInput((t(1, 1, 3, 2), (4, 3)), name="upsampling"),
+        SampleInput((t(1, 3, 5), (None, 4)), name="unbatched_keep_height"),
+        SampleInput((t(2, 1, 2, 3), 1), name="global"),
+    ]
+
+
+def _adaptive_pool_function_args(args, kwargs):
+    input, output_size = args
+    return (input, adaptive_output_size("adaptive_pool", input, output_size, range(0)))
+
+
 def _mul_constant_ref(input, constant_scalar, inplace=False):
     return input.mul_(constant_scalar) if inplace else input * constant_scalar
 
@@ -385,11 +446,47 @@ OPS: list[OpInfo] = [
         autocast_output="low",
         function_args=_mlp_function_args,
     ),
+    OpInfo(
+        "embedding",
+        F.embedding,
+        TF.embedding,
+        A.EmbeddingFunction,
+        embedding_samples,
+        function_args=_embedding_function_args,
+    ),
+    OpInfo(
+        "adaptive_avg_pool2d",
+        F.adaptive_avg_pool2d,
+        TF.adaptive_avg_pool2d,
+        A.AdaptiveAvgPool2dFunction,
+        adaptive_pool_samples,
+        function_args=_adaptive_pool_function_args,
+    ),
+    OpInfo(
+        "adaptive_max_pool2d",
+        F.adaptive_max_pool2d,
+        TF.adaptive_max_pool2d,
+        A.AdaptiveMaxPool2dFunction,
+        adaptive_pool_samples,
+        function_args=_adaptive_pool_function_args,
+    ),
 ]
 
 
 def _features(device, dtype, n=3):
     return (torch.randn(4, n, device=device, dtype=dtype),)
+
+
+def _indices(device, dtype):
+    return (torch.tensor([[1, 3, 1, 0], [4, 1, 2, 1]], device=device),)
+
+
+def _images(device, dtype):
+    return (torch.randn(2, 3, 5, 4, device=device, dtype=dtype),)
+
+
+def _embedding_functional(m, x):
+    return F.embedding(x, m.weight, m.padding_idx, m.max_norm, m.norm_type, m.scale_grad_by_freq, m.sparse)
 
 
 MODULES: list[ModuleInfo] = [
@@ -480,6 +577,44 @@ MODULES: list[ModuleInfo] = [
         _features,
         reference=lambda m, x: _add_constant_ref(x, m.constant_scalar, m.inplace),
         functional=lambda m, x: F.add_constant(x, m.constant_scalar, m.inplace),
+    ),
+    ModuleInfo(
+        tnn.Embedding,
+        torch.nn.Embedding,
+        [
+            {"num_embeddings": 5, "embedding_dim": 3},
+            {"num_embeddings": 5, "embedding_dim": 2, "max_norm": 10.0},
+        ],
+        _indices,
+        functional=_embedding_functional,
+    ),
+    ModuleInfo(
+        tnn.Embedding,
+        torch.nn.Embedding,
+        [
+            {"num_embeddings": 5, "embedding_dim": 3, "padding_idx": -4},
+            {"num_embeddings": 5, "embedding_dim": 2, "padding_idx": 0, "scale_grad_by_freq": True},
+        ],
+        _indices,
+        functional=_embedding_functional,
+        skips={
+            "test_gradcheck_parameters": "the padding row's zero gradient and scale_grad_by_freq's "
+            "scaling are by definition not the lookup's derivative (torch's neither)"
+        },
+    ),
+    ModuleInfo(
+        tnn.AdaptiveAvgPool2d,
+        torch.nn.AdaptiveAvgPool2d,
+        [{"output_size": (3, 2)}, {"output_size": 7}, {"output_size": (None, 3)}],
+        _images,
+        functional=lambda m, x: F.adaptive_avg_pool2d(x, m.output_size),
+    ),
+    ModuleInfo(
+        tnn.AdaptiveMaxPool2d,
+        torch.nn.AdaptiveMaxPool2d,
+        [{"output_size": (3, 2)}, {"output_size": 7}, {"output_size": (None, 3)}],
+        _images,
+        functional=lambda m, x: F.adaptive_max_pool2d(x, m.output_size, m.return_indices),
     ),
 ]
 
