@@ -25,6 +25,7 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
+from torchlayers.autograd.normalization import LayerNormFunction
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
 from torchlayers.autograd.regularization import L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
@@ -37,6 +38,7 @@ __all__ = [
     "ELUFunction",
     "ExpFunction",
     "L2RegularizationFunction",
+    "LayerNormFunction",
     "LeakyReLUFunction",
     "LinearFunction",
     "LogSoftmaxFunction",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch.autograd import forward_ad as _forward_ad
 
-from torchlayers.autograd._function import REDUCTION_ENUM
+from torchlayers.autograd._function import REDUCTION_ENUM, opmath
 
 __all__ = [
     "FORMULAS",
@@ -180,7 +180,6 @@ def _tanh_grad(grad_output, output):
 @_kernel("relu_grad", _aten.threshold_backward.default)
 def _relu_grad(grad_output, output):
     return _aten.threshold_backward.default(grad_output, output, 0)
-
 
 
 @_kernel("leaky_relu_forward", _aten.leaky_relu.default)
@@ -399,3 +398,38 @@ def _cross_entropy_grad(
     else:
         grad_log_probs = _nll_grad(grad, *arguments)
     return _log_softmax_grad(grad_log_probs, log_probs, 0 if log_probs.dim() == 1 else 1)
+
+
+# --- layer normalisation (normalization.py) -----------------------------------------------------
+
+
+def _wide(tensor):
+    """float16/bfloat16 in float32, as the formulas compute (``None`` passes through)."""
+    return None if tensor is None else opmath(tensor)
+
+
+@_kernel("layer_norm_forward", _aten.native_layer_norm.default)
+def _layer_norm_forward(input, normalized_shape, weight, bias, eps):
+    # half in float32: ATen's would round μ and r to the input's dtype
+    output, mean, rstd = _aten.native_layer_norm.default(
+        _wide(input), normalized_shape, _wide(weight), _wide(bias), eps
+    )
+    return output.to(input.dtype), mean, rstd
+
+
+@_kernel("layer_norm_grad", _aten.native_layer_norm_backward.default)
+def _layer_norm_grad(grad_output, input, mean, rstd, weight, bias, normalized_shape, output_mask):
+    grads = _aten.native_layer_norm_backward.default(
+        _wide(grad_output),
+        _wide(input),
+        normalized_shape,
+        mean,
+        rstd,
+        _wide(weight),
+        _wide(bias),
+        output_mask,
+    )
+    return tuple(
+        None if grad is None else grad.to(like.dtype)
+        for grad, like in zip(grads, (input, weight, bias), strict=True)
+    )

@@ -19,6 +19,7 @@ from torchlayers.autograd import (
     ELUFunction,
     ExpFunction,
     L2RegularizationFunction,
+    LayerNormFunction,
     LeakyReLUFunction,
     LinearFunction,
     LogSoftmaxFunction,
@@ -48,10 +49,12 @@ from torchlayers.functional._checks import (
     check_class_target,
     check_class_weight,
     check_inplace,
+    check_layer_norm,
     check_no_weight_grad,
     check_number,
     check_tensor,
     check_values,
+    layer_norm_shape,
     reduction_mode,
     softmax_dim,
 )
@@ -64,6 +67,7 @@ __all__ = [
     "elu",
     "exp",
     "l2_regularization",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -102,6 +106,7 @@ _apply_tanh = dispatcher(TanhFunction)
 _apply_binary_cross_entropy = dispatcher(BCELossFunction)
 _apply_cross_entropy = dispatcher(CrossEntropyFunction)
 _apply_l2_regularization = dispatcher(L2RegularizationFunction)
+_apply_layer_norm = dispatcher(LayerNormFunction)
 _apply_log_softmax = dispatcher(LogSoftmaxFunction)
 _apply_mse_loss = dispatcher(MSELossFunction)
 _apply_multi_margin_loss = dispatcher(MultiMarginLossFunction)
@@ -319,6 +324,25 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         )
     input, weight = autocast_inputs("prelu", input, weight)
     return _apply_prelu(input, weight)
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: list[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalisation over the last ``len(normalized_shape)`` dimensions.
+    See :class:`~torchlayers.nn.LayerNorm`."""
+    check_tensor("layer_norm", input)
+    normalized_shape = layer_norm_shape(normalized_shape)
+    check_layer_norm(input, normalized_shape, weight, bias)
+    input, weight, bias = autocast_inputs("layer_norm", input, weight, bias)
+    return _apply_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 # --- losses ---------------------------------------------------------------------------------

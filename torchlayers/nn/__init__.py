@@ -5,10 +5,12 @@ from torchlayers.nn.graph import AddConstant, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
+from torchlayers.nn.normalization import LayerNorm
 
 __all__ = [
     "ELU",
     "AddConstant",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "Maxout",

@@ -90,6 +90,25 @@ def _mlp_function_args(args, kwargs):
     return (input, F._mlp_activations(kwargs["activations"]), *parameters)
 
 
+def layer_norm_samples(device, dtype, requires_grad):
+    """Affine over one dimension, weight only over two (another eps), a single sample (no batch
+    dimension) and an empty batch without affine parameters."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad)
+
+    return [
+        SampleInput((t(4, 5), (5,), t(5), t(5))),
+        SampleInput((t(2, 3, 4), [3, 4], t(3, 4), None), {"eps": 1e-3}),
+        SampleInput((t(5), (5,), t(5), t(5))),
+        SampleInput((t(0, 3), (3,), None, None)),
+    ]
+
+
+def _layer_norm_args(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """``LayerNormFunction.apply``'s arguments: ``normalized_shape`` as the tuple the functional passes."""
+    return input, tuple(normalized_shape), weight, bias, eps
+
 
 def maxout_reference_max(input, weight, bias=None, pieces=2):
     """Native ops with torch.max's gradient routing (first winner on ties)."""
@@ -177,6 +196,14 @@ OPS: list[OpInfo] = [
     ),
     OpInfo("prelu", F.prelu, TF.prelu, A.PReLUFunction, prelu_samples, autocast_output="low"),
     OpInfo(
+        "layer_norm",
+        F.layer_norm,
+        TF.layer_norm,
+        A.LayerNormFunction,
+        layer_norm_samples,
+        function_args=lambda args, kwargs: _layer_norm_args(*args, **kwargs),
+    ),
+    OpInfo(
         "mlp",
         F.mlp,
         mlp_reference,
@@ -240,6 +267,17 @@ MODULES: list[ModuleInfo] = [
         _features,
         reference=lambda m, x: maxout_reference_max(x, m.weight, m.bias, m.pieces),
         functional=lambda m, x: F.maxout(x, m.weight, m.bias, m.pieces),
+    ),
+    ModuleInfo(
+        tnn.LayerNorm,
+        torch.nn.LayerNorm,
+        [
+            {"normalized_shape": 3},
+            {"normalized_shape": [4, 3], "eps": 1e-3, "bias": False},
+            {"normalized_shape": (3,), "elementwise_affine": False},
+        ],
+        lambda device, dtype: (torch.randn(2, 4, 3, device=device, dtype=dtype),),
+        functional=lambda m, x: F.layer_norm(x, m.normalized_shape, m.weight, m.bias, m.eps),
     ),
     ModuleInfo(
         tnn.MulConstant,
