@@ -27,7 +27,7 @@ from torchlayers.autograd.nll import (
 )
 from torchlayers.autograd.normalization import LayerNormFunction
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction
-from torchlayers.autograd.regularization import L2RegularizationFunction
+from torchlayers.autograd.regularization import DropoutFunction, L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "AddFunction",
     "BCELossFunction",
     "CrossEntropyFunction",
+    "DropoutFunction",
     "ELUFunction",
     "ExpFunction",
     "L2RegularizationFunction",

@@ -433,3 +433,11 @@ def _layer_norm_grad(grad_output, input, mean, rstd, weight, bias, normalized_sh
         None if grad is None else grad.to(like.dtype)
         for grad, like in zip(grads, (input, weight, bias), strict=True)
     )
+
+
+# --- dropout (regularization.py) ---------------------------------------------------------------
+
+
+@_kernel("dropout_grad", _aten.native_dropout_backward.default)
+def _dropout_grad(grad_output, mask, scale):
+    return _aten.native_dropout_backward.default(grad_output, mask, scale)

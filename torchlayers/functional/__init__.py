@@ -16,6 +16,7 @@ from torchlayers.autograd import (
     AddFunction,
     BCELossFunction,
     CrossEntropyFunction,
+    DropoutFunction,
     ELUFunction,
     ExpFunction,
     L2RegularizationFunction,
@@ -43,11 +44,13 @@ from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
 from torchlayers.autograd.mlp import MLP_ACTIVATIONS, MLPFunction, layer_plan
 from torchlayers.autograd.regression import binary_cross_entropy_forward
+from torchlayers.autograd.regularization import dropout_mask
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
     check_class_range,
     check_class_target,
     check_class_weight,
+    check_dropout_probability,
     check_inplace,
     check_layer_norm,
     check_no_weight_grad,
@@ -64,6 +67,7 @@ __all__ = [
     "add_constant",
     "binary_cross_entropy",
     "cross_entropy",
+    "dropout",
     "elu",
     "exp",
     "l2_regularization",
@@ -90,6 +94,7 @@ __all__ = [
 # Function.apply, switched to the jvp-free twin under torch.compile (see _function.py).
 _apply_add_constant = dispatcher(AddConstantFunction)
 _apply_add = dispatcher(AddFunction)
+_apply_dropout = dispatcher(DropoutFunction)
 _apply_elu = dispatcher(ELUFunction)
 _apply_exp = dispatcher(ExpFunction)
 _apply_leaky_relu = dispatcher(LeakyReLUFunction)
@@ -326,7 +331,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return _apply_prelu(input, weight)
 
 
-# --- normalisation ----------------------------------------------------------------------
+# --- normalisation and regularisation ------------------------------------------------------
 
 
 def layer_norm(
@@ -343,6 +348,18 @@ def layer_norm(
     check_layer_norm(input, normalized_shape, weight, bias)
     input, weight, bias = autocast_inputs("layer_norm", input, weight, bias)
     return _apply_layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1 - p)`` (the input
+    itself when not ``training``, for ``p = 0`` and for an empty input, as torch).
+    See :class:`~torchlayers.nn.Dropout`."""
+    check_tensor("dropout", input)
+    check_dropout_probability(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    check_inplace(input, inplace)
+    return _apply_dropout(input, dropout_mask(input, p), p, inplace)
 
 
 # --- losses ---------------------------------------------------------------------------------

@@ -189,3 +189,8 @@ def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, b
                 if half or input.dtype == torch.float32
                 else "mixed dtype (CPU): all inputs must share same datatype."
             )
+
+
+def check_dropout_probability(p) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

@@ -1,6 +1,7 @@
 """Drop-in modules: named, constructed and serialised exactly as their ``torch.nn`` twins."""
 
 from torchlayers.nn.activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh
+from torchlayers.nn.dropout import Dropout
 from torchlayers.nn.graph import AddConstant, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
@@ -10,6 +11,7 @@ from torchlayers.nn.normalization import LayerNorm
 __all__ = [
     "ELU",
     "AddConstant",
+    "Dropout",
     "LayerNorm",
     "LeakyReLU",
     "Linear",

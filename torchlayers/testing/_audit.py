@@ -204,6 +204,7 @@ class _Target:
     dtypes: tuple[torch.dtype, ...]
     device: str
     torchlayers_op: bool
+    batched_forward_grad: bool = True  # OpInfo.check_batched_forward_grad
 
     def samples(self, dtype: torch.dtype, requires_grad: bool = True) -> list[SampleInput]:
         return self.make(dtype, requires_grad)
@@ -458,7 +459,7 @@ def check_gradcheck_forward(t: _Target) -> str:
 
 
 def check_gradcheck_batched(t: _Target) -> str:
-    forward = t.lacks("jvp") is None and t.lacks("vmap") is None
+    forward = t.lacks("jvp") is None and t.lacks("vmap") is None and t.batched_forward_grad
     options = {"check_undefined_grad": False, "check_batched_grad": True}
     if forward:
         options.update(check_forward_ad=True, check_batched_forward_grad=True)
@@ -1145,6 +1146,7 @@ def audit(
     autocast_output = None
     inplace_call = inplace_reference = compiled_inplace = None
     info_skips: dict[str, str] = {}
+    batched_forward_grad = True
     if _is_opinfo(op):
         info = op
         target_name = f"{info.name} ({_name(info.op)})"
@@ -1156,6 +1158,7 @@ def audit(
         autocast_output = getattr(info, "autocast_output", None)
         dtypes = tuple(getattr(info, "dtypes", FLOAT_DTYPES)) if dtypes is None else dtypes
         info_skips = dict(getattr(info, "skips", {}))
+        batched_forward_grad = getattr(info, "check_batched_forward_grad", True)
         if getattr(info, "supports_inplace", False):
             inplace_call = compiled_inplace = _inplace_kwarg(op)
             inplace_reference = _inplace_kwarg(reference)
@@ -1202,6 +1205,7 @@ def audit(
         dtypes=tuple(FLOAT_DTYPES if dtypes is None else dtypes),
         device=device,
         torchlayers_op=_is_torchlayers(op, function),
+        batched_forward_grad=batched_forward_grad,
     )
     chosen, skips = _resolve_checks(
         checks,

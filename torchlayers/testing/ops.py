@@ -20,6 +20,7 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
+from torchlayers.autograd.regularization import dropout_mask
 from torchlayers.testing.registry import (
     ModuleInfo,
     OpInfo,
@@ -33,7 +34,7 @@ from torchlayers.testing.registry import (
     unary_samples,
 )
 
-__all__ = ["MODULES", "OPS", "maxout_reference_max", "mlp_reference"]
+__all__ = ["DROPOUT_SEED", "MODULES", "OPS", "maxout_reference_max", "mlp_reference", "reseeded"]
 
 
 def mlp_samples(device, dtype, requires_grad):
@@ -108,6 +109,63 @@ def layer_norm_samples(device, dtype, requires_grad):
 def _layer_norm_args(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """``LayerNormFunction.apply``'s arguments: ``normalized_shape`` as the tuple the functional passes."""
     return input, tuple(normalized_shape), weight, bias, eps
+
+
+def dropout_samples(device, dtype, requires_grad):
+    """Dropout at several rates on a matrix, an odd 3-d batch, a strided view and a 0-d tensor
+    (no empty one: dropout returns an empty input itself, as torch, so no node would compute it)."""
+
+    def t(*shape, noncontiguous=False):
+        return make_tensor(shape, device, dtype, requires_grad, noncontiguous=noncontiguous)
+
+    return [
+        SampleInput((t(4, 6),), {"p": 0.5}),
+        SampleInput((t(3, 5, 7),), {"p": 0.2}),
+        SampleInput((t(4, 6, noncontiguous=True),), {"p": 0.7}, name="noncontiguous"),
+        SampleInput((t(),), {"p": 0.3}),
+    ]
+
+
+#: The seed every registry call of dropout draws its mask from.
+DROPOUT_SEED = 0
+
+
+def reseeded(dropout):
+    """``dropout`` (ours or torch's, same signature) drawing the mask of
+    ``torch.manual_seed(DROPOUT_SEED)`` on every call.
+
+    The generic checks call an op many times and compare it with its reference (finite
+    differences, kernels against formulas, compiled against eager), which only a repeated mask
+    allows; the op itself is unchanged. The generator is seeded after each eager call too, so the
+    compiled call that follows one draws the same mask: Dynamo cannot trace ``manual_seed``.
+    """
+
+    def call(input, p=0.5, training=True, inplace=False):
+        if not torch.compiler.is_compiling():
+            torch.manual_seed(DROPOUT_SEED)
+        output = dropout(input, p, training, inplace)
+        if not torch.compiler.is_compiling():
+            torch.manual_seed(DROPOUT_SEED)
+        return output
+
+    call.__name__ = call.__qualname__ = f"reseeded_{dropout.__name__}"
+    return call
+
+
+def _dropout_function_args(args, kwargs):
+    """``DropoutFunction.apply``'s arguments as the functional makes them under the registry's
+    seed: the input, the mask it draws, p and inplace."""
+    (input,) = args
+    p, inplace = kwargs.get("p", 0.5), kwargs.get("inplace", False)
+    torch.manual_seed(DROPOUT_SEED)
+    return input, dropout_mask(input, p), p, inplace
+
+
+_RANDOM_UNDER_VMAP = (
+    "dropout draws its mask inside the transform, which torch.func.vmap refuses under its default "
+    "randomness='error' (torch's dropout too); tests/test_dropout.py vmaps it with "
+    "randomness='same' and 'different'"
+)
 
 
 def maxout_reference_max(input, weight, bias=None, pieces=2):
@@ -204,6 +262,20 @@ OPS: list[OpInfo] = [
         function_args=lambda args, kwargs: _layer_norm_args(*args, **kwargs),
     ),
     OpInfo(
+        "dropout",
+        reseeded(F.dropout),
+        reseeded(TF.dropout),
+        A.DropoutFunction,
+        dropout_samples,
+        supports_inplace=True,
+        check_batched_forward_grad=False,
+        skips={
+            "test_vmap": _RANDOM_UNDER_VMAP,
+            "test_jacfwd": _RANDOM_UNDER_VMAP,
+        },
+        function_args=_dropout_function_args,
+    ),
+    OpInfo(
         "mlp",
         F.mlp,
         mlp_reference,
@@ -278,6 +350,14 @@ MODULES: list[ModuleInfo] = [
         ],
         lambda device, dtype: (torch.randn(2, 4, 3, device=device, dtype=dtype),),
         functional=lambda m, x: F.layer_norm(x, m.normalized_shape, m.weight, m.bias, m.eps),
+    ),
+    ModuleInfo(
+        tnn.Dropout,
+        torch.nn.Dropout,
+        [{}, {"p": 0.2}, {"p": 0.7, "inplace": True}],
+        lambda device, dtype: (torch.randn(4, 5, device=device, dtype=dtype),),
+        functional=lambda m, x: F.dropout(x, m.p, m.training, m.inplace),
+        seed=DROPOUT_SEED,
     ),
     ModuleInfo(
         tnn.MulConstant,

@@ -84,6 +84,9 @@ class OpInfo:
     # (args, kwargs) of a sample -> positional arguments of ``function.apply``; None: the
     # functional's signature with defaults filled in (the core Functions' forward signatures).
     function_args: Callable[[tuple, dict], tuple] | None = None
+    # False for an op that draws random numbers in forward (dropout): gradcheck's batched
+    # forward-mode check runs the forward under vmap, which refuses them (torch's OpInfo flag).
+    check_batched_forward_grad: bool = True
 
 
 @dataclass
@@ -100,6 +103,9 @@ class ModuleInfo:
     skips: dict[str, str] = field(default_factory=dict)
     # functional(module, *inputs): the same computation through torchlayers.functional.
     functional: Callable | None = None
+    # For a random module (Dropout): the global generator is seeded with this before every call
+    # of the module, its twin and ``functional``, so that all draw the same numbers. None: no seeding.
+    seed: int | None = None
 
 
 # --- sample makers --------------------------------------------------------------------------
