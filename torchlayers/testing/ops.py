@@ -148,7 +148,8 @@ def reseeded(dropout):
             torch.manual_seed(DROPOUT_SEED)
         return output
 
-    call.__name__ = call.__qualname__ = f"reseeded_{dropout.__name__}"
+    call.__name__ = f"reseeded_{dropout.__name__}"
+    call.__qualname__ = f"reseeded({dropout.__module__}.{dropout.__qualname__})"  # names it in reports
     return call
 
 
