@@ -30,8 +30,10 @@ GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batche
 GRADGRADCHECK = {"check_fwd_over_rev": True, "check_batched_grad": True}
 
 
-def _check_gradients(fn, tensors):
-    assert gradcheck(fn, tensors, **GRADCHECK)
+def _check_gradients(fn, tensors, op):
+    assert gradcheck(
+        fn, tensors, **{**GRADCHECK, "check_batched_forward_grad": op.check_batched_forward_grad}
+    )
     assert gradgradcheck(fn, tensors, **GRADGRADCHECK)
 
 
@@ -45,7 +47,7 @@ def test_gradcheck(op, device):
     skip_if_listed(op, "test_gradcheck")
     for sample in op.sample_inputs(device, torch.float64, True):
         with about(sample):
-            _check_gradients(as_function(op.op, sample), sample.tensors())
+            _check_gradients(as_function(op.op, sample), sample.tensors(), op)
 
 
 @pytest.mark.parametrize("op", op_params(INPLACE_OPS))
@@ -58,7 +60,7 @@ def test_gradcheck_inplace(op):
 
     for sample in op.sample_inputs("cpu", torch.float64, True):
         with about(sample):
-            _check_gradients(as_function(inplace, sample), sample.tensors())
+            _check_gradients(as_function(inplace, sample), sample.tensors(), op)
 
 
 # --- Function.apply is what the functional calls --------------------------------------------

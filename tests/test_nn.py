@@ -44,8 +44,16 @@ def _inputs(info, dtype=torch.float64, device="cpu"):
     return (first.requires_grad_(first.is_floating_point()), *rest)
 
 
-def _run(module, inputs):
+def _seed(info) -> None:
+    """A random module's entry names a seed: every call draws the same numbers after it."""
+    if info.seed is not None:
+        torch.manual_seed(info.seed)
+
+
+def _run(module, inputs, info=None):
     """Module output on copies of the inputs (in-place modules must not write into a leaf)."""
+    if info is not None:
+        _seed(info)
     first, *rest = inputs
     return module(first * 1 if first.requires_grad else first.clone(), *rest)
 
@@ -67,12 +75,13 @@ def test_matches_reference(info, kwargs):
     if info.ref is not None:
         theirs = info.ref(**kwargs).double()
         theirs.load_state_dict(ours.state_dict())
-        expected = _run(theirs, inputs)
+        expected = _run(theirs, inputs, info)
         reference_parameters = list(theirs.parameters())
     else:
+        _seed(info)
         expected = info.reference(ours, inputs[0] * 1, *inputs[1:])
         reference_parameters = list(ours.parameters())
-    output = _run(ours, inputs)
+    output = _run(ours, inputs, info)
     torch.testing.assert_close(output, expected)
     grad_output = torch.randn_like(output)
     differentiable = [inputs[0]] if inputs[0].requires_grad else []
@@ -90,7 +99,8 @@ def test_module_functional_and_function_agree(info, kwargs):
         pytest.skip(f"the registry gives no functional for {info.module.__name__}")
     module = info.module(**kwargs).double()
     inputs = _inputs(info)
-    output = _run(module, inputs)
+    output = _run(module, inputs, info)
+    _seed(info)
     via_functional = info.functional(module, inputs[0] * 1, *inputs[1:])
     torch.testing.assert_close(output, via_functional, rtol=0, atol=0)
     used = _functions_in_graph(output)
@@ -124,6 +134,7 @@ def test_gradcheck_parameters(info, kwargs):
     parameters = [p.detach().requires_grad_() for p in module.parameters()]
 
     def call(input, *values):
+        _seed(info)
         return first_output(
             functional_call(module, dict(zip(names, values, strict=True)), (input * 1, *rest))
         )
@@ -199,7 +210,7 @@ def test_serialisation_round_trip(info, kwargs, round_trip):
         torch.testing.assert_close(restored_state[key], state[key], rtol=0, atol=0)
         assert restored_state[key].data_ptr() != state[key].data_ptr() or state[key].numel() == 0
     inputs = _inputs(info)
-    torch.testing.assert_close(_run(restored, inputs), _run(module, inputs), rtol=0, atol=0)
+    torch.testing.assert_close(_run(restored, inputs, info), _run(module, inputs, info), rtol=0, atol=0)
 
 
 # --- constructor ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import torch
 
 import torchlayers
 import torchlayers.nn as tnn
-from torchlayers.models import ACTIVATIONS, MLP, Dropout
+from torchlayers.models import ACTIVATIONS, MLP
 from torchlayers.models.registry import LinearMaxout, create_activation, register_activation
 
 ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "maxout"]
@@ -110,7 +110,7 @@ def test_torchlayers_backend_runs_only_torchlayers_functions(activation):
         "AccumulateGrad",
         "ViewBackward0",
     }
-    assert "LinearFunctionBackward" in nodes and "MulFunctionBackward" in nodes  # dropout's multiply gate
+    assert "LinearFunctionBackward" in nodes and "DropoutFunctionBackward" in nodes
     assert not any(node.endswith("FunctionBackward") for node in _graph_nodes(native(x)))
 
 
@@ -236,52 +236,21 @@ def test_a_registered_activation_is_available_by_name(monkeypatch):
 def test_dropout_layers_are_placed_after_each_activation():
     model = MLP(IN, [8, 8, 8], OUT, "relu", dropout=[0.1, 0.0, 0.3], input_dropout=0.2)
     assert _kinds(model) == [
-        Dropout,
+        tnn.Dropout,
         tnn.Linear,
         tnn.ReLU,
-        Dropout,
+        tnn.Dropout,
         tnn.Linear,
         tnn.ReLU,
         tnn.Linear,
         tnn.ReLU,
-        Dropout,
+        tnn.Dropout,
         tnn.Linear,
     ]
-    assert [layer.p for layer in model if isinstance(layer, Dropout)] == [0.2, 0.1, 0.3]
+    assert [layer.p for layer in model if isinstance(layer, tnn.Dropout)] == [0.2, 0.1, 0.3]
     native = MLP(IN, [8, 8, 8], OUT, "relu", dropout=[0.1, 0.0, 0.3], input_dropout=0.2, backend="torch")
     assert [type(layer) for layer in native].count(torch.nn.Dropout) == 3
-    assert Dropout not in _kinds(MLP(IN, [8], OUT, dropout=0.0))
-
-
-@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
-def test_dropout_draws_the_mask_of_torch_nn_dropout(p):
-    x = torch.randn(64, 33, dtype=torch.float64)
-    ours, native = Dropout(p), torch.nn.Dropout(p)
-    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
-    torch.manual_seed(7)
-    y = ours(a)
-    torch.manual_seed(7)
-    expected = native(b)
-    assert torch.equal(y, expected)
-    kept = expected != 0
-    assert 0 < kept.float().mean() < 1
-    torch.testing.assert_close(y[kept], x[kept] / (1 - p))  # inverted dropout: survivors scaled up
-    upstream = torch.randn_like(x)
-    y.backward(upstream)
-    expected.backward(upstream)
-    torch.testing.assert_close(a.grad, b.grad)  # d/dx (x m / (1-p)) = m / (1-p)
-    torch.testing.assert_close(a.grad, upstream * kept / (1 - p))
-
-
-def test_dropout_is_the_identity_in_eval_mode_and_checks_p():
-    x = torch.randn(8, 5)
-    layer = Dropout(0.5).eval()
-    assert layer(x) is x
-    assert Dropout(0.0).train()(x) is x
-    assert repr(Dropout(0.25)) == "Dropout(p=0.25)"
-    for p in (-0.1, 1.0, 1.5):
-        with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
-            Dropout(p)
+    assert tnn.Dropout not in _kinds(MLP(IN, [8], OUT, dropout=0.0))
 
 
 def test_mlp_with_dropout_matches_its_twin_in_train_and_eval():

@@ -34,6 +34,7 @@ from torchlayers.autograd.nll import (
     SoftTargetNLLLossFunction,
     class_dim_of,  # noqa: F401  (for the functional's argument checks)
 )
+from torchlayers.autograd.normalization import LayerNormFunction
 from torchlayers.autograd.pooling import AdaptiveAvgPool2dFunction, AdaptiveMaxPool2dFunction
 from torchlayers.autograd.reduction import (
     MaxAllFunction,
@@ -43,7 +44,7 @@ from torchlayers.autograd.reduction import (
     MinFunction,
 )
 from torchlayers.autograd.regression import BCELossFunction, MSELossFunction, SmoothL1LossFunction
-from torchlayers.autograd.regularization import L2RegularizationFunction
+from torchlayers.autograd.regularization import DropoutFunction, L2RegularizationFunction
 from torchlayers.autograd.softmax import LogSoftmaxFunction, SoftmaxFunction, SoftminFunction
 from torchlayers.autograd.sparse import EmbeddingFunction
 
@@ -55,10 +56,12 @@ __all__ = [
     "AddFunction",
     "BCELossFunction",
     "CrossEntropyFunction",
+    "DropoutFunction",
     "ELUFunction",
     "EmbeddingFunction",
     "ExpFunction",
     "L2RegularizationFunction",
+    "LayerNormFunction",
     "LeakyReLUFunction",
     "LinearFunction",
     "LogFunction",

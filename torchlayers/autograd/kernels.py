@@ -508,3 +508,46 @@ def _adaptive_max_pool2d_forward(input, output_size):
 @_kernel("adaptive_max_pool2d_grad", _aten.adaptive_max_pool2d_backward.default)
 def _adaptive_max_pool2d_grad(grad_output, input, indices):
     return _aten.adaptive_max_pool2d_backward.default(grad_output, input, indices)
+
+
+# --- layer normalisation (normalization.py) -----------------------------------------------------
+
+
+def _wide(tensor):
+    """float16/bfloat16 in float32, as the formulas compute (``None`` passes through)."""
+    return None if tensor is None else opmath(tensor)
+
+
+@_kernel("layer_norm_forward", _aten.native_layer_norm.default)
+def _layer_norm_forward(input, normalized_shape, weight, bias, eps):
+    # half in float32: ATen's would round μ and r to the input's dtype
+    output, mean, rstd = _aten.native_layer_norm.default(
+        _wide(input), normalized_shape, _wide(weight), _wide(bias), eps
+    )
+    return output.to(input.dtype), mean, rstd
+
+
+@_kernel("layer_norm_grad", _aten.native_layer_norm_backward.default)
+def _layer_norm_grad(grad_output, input, mean, rstd, weight, bias, normalized_shape, output_mask):
+    grads = _aten.native_layer_norm_backward.default(
+        _wide(grad_output),
+        _wide(input),
+        normalized_shape,
+        mean,
+        rstd,
+        _wide(weight),
+        _wide(bias),
+        output_mask,
+    )
+    return tuple(
+        None if grad is None else grad.to(like.dtype)
+        for grad, like in zip(grads, (input, weight, bias), strict=True)
+    )
+
+
+# --- dropout (regularization.py) ---------------------------------------------------------------
+
+
+@_kernel("dropout_grad", _aten.native_dropout_backward.default)
+def _dropout_grad(grad_output, mask, scale):
+    return _aten.native_dropout_backward.default(grad_output, mask, scale)

@@ -19,10 +19,12 @@ from torchlayers.autograd import (
     AddFunction,
     BCELossFunction,
     CrossEntropyFunction,
+    DropoutFunction,
     ELUFunction,
     EmbeddingFunction,
     ExpFunction,
     L2RegularizationFunction,
+    LayerNormFunction,
     LeakyReLUFunction,
     LinearFunction,
     LogFunction,
@@ -62,6 +64,7 @@ from torchlayers.autograd.hinge import multi_margin_loss_forward
 from torchlayers.autograd.kernels import kernel_runs_in_forward
 from torchlayers.autograd.mlp import MLP_ACTIVATIONS, ActivationLinearFunction, MLPFunction, layer_plan
 from torchlayers.autograd.regression import binary_cross_entropy_forward
+from torchlayers.autograd.regularization import dropout_mask
 from torchlayers.autograd.sparse import embedding_renorm_
 from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
@@ -69,11 +72,13 @@ from torchlayers.functional._checks import (
     aten_dtype_name,
     check_class_range,
     check_class_target,
+    check_dropout_probability,
     check_embedding,
     check_extremum_dim,
     check_float,
     check_inplace,
     check_int,
+    check_layer_norm,
     check_no_weight_grad,
     check_number,
     check_same_dtype,
@@ -84,6 +89,7 @@ from torchlayers.functional._checks import (
     check_tensor_method,
     check_values,
     embedding_padding_idx,
+    layer_norm_shape,
     not_implemented_for,
     reduction_mode,
     refuse_sparse_embedding,
@@ -99,10 +105,12 @@ __all__ = [
     "add_constant",
     "binary_cross_entropy",
     "cross_entropy",
+    "dropout",
     "elu",
     "embedding",
     "exp",
     "l2_regularization",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log",
@@ -139,6 +147,7 @@ __all__ = [
 # Function.apply, switched to the jvp-free twin under torch.compile (see _function.py).
 _apply_add_constant = dispatcher(AddConstantFunction)
 _apply_add = dispatcher(AddFunction)
+_apply_dropout = dispatcher(DropoutFunction)
 _apply_elu = dispatcher(ELUFunction)
 _apply_exp = dispatcher(ExpFunction)
 _apply_log = dispatcher(LogFunction)
@@ -168,6 +177,7 @@ _apply_tanh = dispatcher(TanhFunction)
 _apply_binary_cross_entropy = dispatcher(BCELossFunction)
 _apply_cross_entropy = dispatcher(CrossEntropyFunction)
 _apply_l2_regularization = dispatcher(L2RegularizationFunction)
+_apply_layer_norm = dispatcher(LayerNormFunction)
 _apply_log_softmax = dispatcher(LogSoftmaxFunction)
 _apply_margin_ranking_loss = dispatcher(MarginRankingLossFunction)
 _apply_mse_loss = dispatcher(MSELossFunction)
@@ -578,6 +588,37 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     check_number("softshrink", lambd, "lambd")
     check_softshrink_lambd(input, lambd)
     return _apply_softshrink(input, lambd)
+
+
+# --- normalisation and regularisation ------------------------------------------------------
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: list[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalisation over the last ``len(normalized_shape)`` dimensions.
+    See :class:`~torchlayers.nn.LayerNorm`."""
+    check_tensor("layer_norm", input)
+    normalized_shape = layer_norm_shape(normalized_shape)
+    check_layer_norm(input, normalized_shape, weight, bias)
+    input, weight, bias = autocast_inputs("layer_norm", input, weight, bias)
+    return _apply_layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1 - p)`` (the input
+    itself when not ``training``, for ``p = 0`` and for an empty input, as torch).
+    See :class:`~torchlayers.nn.Dropout`."""
+    check_tensor("dropout", input)
+    check_dropout_probability(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    check_inplace(input, inplace)
+    return _apply_dropout(input, dropout_mask(input, p), p, inplace)
 
 
 # --- losses ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ POLICY = {
     "log_softmax": FLOAT32_ON_CUDA,
     "softmin": FLOAT32_ON_CUDA,  # torch's is (-x).softmax(dim): the softmax's rule (negation is exact)
     "softplus": FLOAT32_ON_CUDA,
+    "layer_norm": FLOAT32_ON_CUDA,  # on CUDA's float32 list; CPU autocast keeps its input's dtype
     "l2_regularization": FLOAT32_ON_CUDA,  # as its native composition weight * Σ t.pow(2).sum()
     "weighted_mse_loss": FLOAT32_ON_CUDA,  # torch's weighted mse_loss is Python arithmetic (pow)
     "nll_loss": FLOAT32,

@@ -343,3 +343,61 @@ def adaptive_output_size(name: str, input: Tensor, output_size, nonzero_dims: ra
     if not input.is_floating_point():
         raise NotImplementedError(f"{name}(): expected a floating point input, got {input.dtype}")
     return sizes[0], sizes[1]
+
+
+def layer_norm_shape(normalized_shape) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple of ints, refused as ``torch.layer_norm`` refuses it (an int
+    is refused too: ``LayerNorm`` turns one into a tuple, the functional does not)."""
+    if isinstance(normalized_shape, (tuple, list, torch.Size)):
+        for position, size in enumerate(normalized_shape):
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+                raise TypeError(
+                    "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, but "
+                    f"found element of type {type(size).__name__} at pos {position}"
+                )
+        if not normalized_shape:
+            raise RuntimeError(
+                "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                "element, but got normalized_shape = []"
+            )
+        return tuple(int(size) for size in normalized_shape)
+    raise TypeError(
+        "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+        f"{type(normalized_shape).__name__}"
+    )
+
+
+def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, bias) -> None:
+    """torch's checks of ``layer_norm``'s shapes and dtypes, with its messages: the input ends in
+    ``normalized_shape``, the weight and bias have that shape, and they share the input's dtype
+    (or are float32 for a float16/bfloat16 input: ATen's mixed-dtype case, which we allow too)."""
+    listed = list(normalized_shape)
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is None:
+            continue
+        check_tensor("layer_norm", parameter, name)
+        if tuple(parameter.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(parameter.shape)} and normalized_shape = {listed}"
+            )
+    count = len(normalized_shape)
+    if input.dim() < count or tuple(input.shape[-count:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={listed}, expected input with shape [*, {', '.join(map(str, listed))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    dtypes = {p.dtype for p in (weight, bias) if p is not None}
+    if dtypes and dtypes != {input.dtype}:
+        half = input.dtype in (torch.float16, torch.bfloat16)
+        if not (half and dtypes == {torch.float32}):
+            raise RuntimeError(
+                "mixed dtype (CPU): expect parameter to have scalar type of Float"
+                if half or input.dtype == torch.float32
+                else "mixed dtype (CPU): all inputs must share same datatype."
+            )
+
+
+def check_dropout_probability(p) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

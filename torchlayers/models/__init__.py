@@ -7,13 +7,12 @@ from torchlayers.models.classic import (
     LogisticRegression,
     SoftmaxClassifier,
 )
-from torchlayers.models.mlp import MLP, Dropout
+from torchlayers.models.mlp import MLP
 from torchlayers.models.registry import ACTIVATIONS, create_activation, register_activation
 
 __all__ = [
     "ACTIVATIONS",
     "MLP",
-    "Dropout",
     "KNNClassifier",
     "LinearRegression",
     "LinearSVM",

@@ -29,35 +29,7 @@ import torchlayers.functional as F
 import torchlayers.nn as tnn
 from torchlayers.models.registry import BACKENDS, MAXOUT, LinearMaxout, create_activation
 
-__all__ = ["MLP", "Dropout"]
-
-
-class Dropout(torch.nn.Module):
-    r"""Inverted dropout as the lecture's multiply gate: :math:`y = x \odot m / (1 - p)`,
-    :math:`m_i \sim \text{Bernoulli}(1 - p)`, and :math:`\partial y / \partial x = m / (1 - p)`.
-
-    The mask is drawn exactly as ``torch.nn.Dropout`` draws it on the CPU
-    (``bernoulli_(1 - p)`` on a tensor like the input), so on the CPU the two give identical
-    outputs for the same seed. In evaluation mode it is the identity.
-
-    Args:
-        p: probability of zeroing an element. Default: 0.5
-    """
-
-    def __init__(self, p: float = 0.5) -> None:
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout(): p must be in [0, 1), got {p}")
-        super().__init__()
-        self.p = p
-
-    def forward(self, input: Tensor) -> Tensor:
-        if not self.training or self.p == 0.0:
-            return input
-        mask = torch.empty_like(input).bernoulli_(1.0 - self.p).div_(1.0 - self.p)
-        return F.mul(input, mask)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+__all__ = ["MLP"]
 
 
 def _per_layer(name: str, value, count: int) -> list:
@@ -177,7 +149,7 @@ class MLP(torch.nn.Sequential):
         dropouts = _per_layer("dropout", dropout, len(hidden_sizes))
         native = backend == "torch"
         linear = torch.nn.Linear if native else tnn.Linear
-        dropout_layer = torch.nn.Dropout if native else Dropout
+        dropout_layer = torch.nn.Dropout if native else tnn.Dropout
 
         layers: list[torch.nn.Module] = []
         if input_dropout > 0:

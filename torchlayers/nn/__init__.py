@@ -12,10 +12,12 @@ from torchlayers.nn.activation import (
     Softsign,
     Tanh,
 )
+from torchlayers.nn.dropout import Dropout
 from torchlayers.nn.graph import AddConstant, Mul, MulConstant
 from torchlayers.nn.linear import Linear, Maxout
 from torchlayers.nn.loss import *  # noqa: F403
 from torchlayers.nn.loss import __all__ as _loss_all
+from torchlayers.nn.normalization import LayerNorm
 from torchlayers.nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from torchlayers.nn.sparse import Embedding
 
@@ -25,6 +27,8 @@ __all__ = [
     "AdaptiveMaxPool2d",
     "AddConstant",
     "Embedding",
+    "Dropout",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSigmoid",

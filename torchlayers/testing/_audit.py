@@ -208,6 +208,7 @@ class _Target:
     torchlayers_op: bool
     # (op, reference, maker of error inputs) as the caller gave them, for the errors check
     errors: tuple[Callable, Callable | None, Callable[[], list]] | None = None
+    batched_forward_grad: bool = True  # OpInfo.check_batched_forward_grad
 
     def samples(self, dtype: torch.dtype, requires_grad: bool = True) -> list[SampleInput]:
         return self.make(dtype, requires_grad)
@@ -462,7 +463,7 @@ def check_gradcheck_forward(t: _Target) -> str:
 
 
 def check_gradcheck_batched(t: _Target) -> str:
-    forward = t.lacks("jvp") is None and t.lacks("vmap") is None
+    forward = t.lacks("jvp") is None and t.lacks("vmap") is None and t.batched_forward_grad
     options = {"check_undefined_grad": False, "check_batched_grad": True}
     if forward:
         options.update(check_forward_ad=True, check_batched_forward_grad=True)
@@ -1189,6 +1190,7 @@ def audit(
     autocast_output = None
     inplace_call = inplace_reference = compiled_inplace = None
     info_skips: dict[str, str] = {}
+    batched_forward_grad = True
     if _is_opinfo(op):
         info = op
         target_name = f"{info.name} ({_name(info.op)})"
@@ -1201,6 +1203,7 @@ def audit(
         dtypes = tuple(getattr(info, "dtypes", FLOAT_DTYPES)) if dtypes is None else dtypes
         info_skips = dict(getattr(info, "skips", {}))
         error_inputs = getattr(info, "error_inputs", None) if error_inputs is None else error_inputs
+        batched_forward_grad = getattr(info, "check_batched_forward_grad", True)
         if getattr(info, "supports_inplace", False):
             inplace_call = compiled_inplace = _inplace_kwarg(op)
             inplace_reference = _inplace_kwarg(reference)
@@ -1253,6 +1256,7 @@ def audit(
         device=device,
         torchlayers_op=_is_torchlayers(op, function),
         errors=errors,
+        batched_forward_grad=batched_forward_grad,
     )
     chosen, skips = _resolve_checks(
         checks,

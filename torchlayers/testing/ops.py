@@ -22,6 +22,7 @@ import torch.nn.functional as TF
 import torchlayers.autograd as A
 import torchlayers.functional as F
 import torchlayers.nn as tnn
+from torchlayers.autograd.regularization import dropout_mask
 from torchlayers.functional._checks import adaptive_output_size, embedding_padding_idx
 from torchlayers.testing.registry import (
     ModuleInfo,
@@ -37,6 +38,7 @@ from torchlayers.testing.registry import (
 )
 
 __all__ = [
+    "DROPOUT_SEED",
     "MODULES",
     "OPS",
     "activation_linear_reference",
@@ -47,6 +49,7 @@ __all__ = [
     "mlp_reference",
     "mm_samples",
     "mv_samples",
+    "reseeded",
 ]
 
 
@@ -139,6 +142,84 @@ def mlp_reference(input, *parameters, activations):
 def _mlp_function_args(args, kwargs):
     input, *parameters = args
     return (input, F._mlp_activations(kwargs["activations"]), *parameters)
+
+
+def layer_norm_samples(device, dtype, requires_grad):
+    """Affine over one dimension, weight only over two (another eps), a single sample (no batch
+    dimension) and an empty batch without affine parameters."""
+
+    def t(*shape):
+        return make_tensor(shape, device, dtype, requires_grad)
+
+    return [
+        SampleInput((t(4, 5), (5,), t(5), t(5))),
+        SampleInput((t(2, 3, 4), [3, 4], t(3, 4), None), {"eps": 1e-3}),
+        SampleInput((t(5), (5,), t(5), t(5))),
+        SampleInput((t(0, 3), (3,), None, None)),
+    ]
+
+
+def _layer_norm_args(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """``LayerNormFunction.apply``'s arguments: ``normalized_shape`` as the tuple the functional passes."""
+    return input, tuple(normalized_shape), weight, bias, eps
+
+
+def dropout_samples(device, dtype, requires_grad):
+    """Dropout at several rates on a matrix, an odd 3-d batch, a strided view and a 0-d tensor
+    (no empty one: dropout returns an empty input itself, as torch, so no node would compute it)."""
+
+    def t(*shape, noncontiguous=False):
+        return make_tensor(shape, device, dtype, requires_grad, noncontiguous=noncontiguous)
+
+    return [
+        SampleInput((t(4, 6),), {"p": 0.5}),
+        SampleInput((t(3, 5, 7),), {"p": 0.2}),
+        SampleInput((t(4, 6, noncontiguous=True),), {"p": 0.7}, name="noncontiguous"),
+        SampleInput((t(),), {"p": 0.3}),
+    ]
+
+
+#: The seed every registry call of dropout draws its mask from.
+DROPOUT_SEED = 0
+
+
+def reseeded(dropout):
+    """``dropout`` (ours or torch's, same signature) drawing the mask of
+    ``torch.manual_seed(DROPOUT_SEED)`` on every call.
+
+    The generic checks call an op many times and compare it with its reference (finite
+    differences, kernels against formulas, compiled against eager), which only a repeated mask
+    allows; the op itself is unchanged. The generator is seeded after each eager call too, so the
+    compiled call that follows one draws the same mask: Dynamo cannot trace ``manual_seed``.
+    """
+
+    def call(input, p=0.5, training=True, inplace=False):
+        if not torch.compiler.is_compiling():
+            torch.manual_seed(DROPOUT_SEED)
+        output = dropout(input, p, training, inplace)
+        if not torch.compiler.is_compiling():
+            torch.manual_seed(DROPOUT_SEED)
+        return output
+
+    call.__name__ = f"reseeded_{dropout.__name__}"
+    call.__qualname__ = f"reseeded({dropout.__module__}.{dropout.__qualname__})"  # names it in reports
+    return call
+
+
+def _dropout_function_args(args, kwargs):
+    """``DropoutFunction.apply``'s arguments as the functional makes them under the registry's
+    seed: the input, the mask it draws, p and inplace."""
+    (input,) = args
+    p, inplace = kwargs.get("p", 0.5), kwargs.get("inplace", False)
+    torch.manual_seed(DROPOUT_SEED)
+    return input, dropout_mask(input, p), p, inplace
+
+
+_RANDOM_UNDER_VMAP = (
+    "dropout draws its mask inside the transform, which torch.func.vmap refuses under its default "
+    "randomness='error' (torch's dropout too); tests/test_dropout.py vmaps it with "
+    "randomness='same' and 'different'"
+)
 
 
 def maxout_reference_max(input, weight, bias=None, pieces=2):
@@ -438,6 +519,28 @@ OPS: list[OpInfo] = [
         special_kwargs=({}, {"lambd": 1.0}),
     ),
     OpInfo(
+        "layer_norm",
+        F.layer_norm,
+        TF.layer_norm,
+        A.LayerNormFunction,
+        layer_norm_samples,
+        function_args=lambda args, kwargs: _layer_norm_args(*args, **kwargs),
+    ),
+    OpInfo(
+        "dropout",
+        reseeded(F.dropout),
+        reseeded(TF.dropout),
+        A.DropoutFunction,
+        dropout_samples,
+        supports_inplace=True,
+        check_batched_forward_grad=False,
+        skips={
+            "test_vmap": _RANDOM_UNDER_VMAP,
+            "test_jacfwd": _RANDOM_UNDER_VMAP,
+        },
+        function_args=_dropout_function_args,
+    ),
+    OpInfo(
         "mlp",
         F.mlp,
         mlp_reference,
@@ -553,6 +656,25 @@ MODULES: list[ModuleInfo] = [
         _features,
         reference=lambda m, x: maxout_reference_max(x, m.weight, m.bias, m.pieces),
         functional=lambda m, x: F.maxout(x, m.weight, m.bias, m.pieces),
+    ),
+    ModuleInfo(
+        tnn.LayerNorm,
+        torch.nn.LayerNorm,
+        [
+            {"normalized_shape": 3},
+            {"normalized_shape": [4, 3], "eps": 1e-3, "bias": False},
+            {"normalized_shape": (3,), "elementwise_affine": False},
+        ],
+        lambda device, dtype: (torch.randn(2, 4, 3, device=device, dtype=dtype),),
+        functional=lambda m, x: F.layer_norm(x, m.normalized_shape, m.weight, m.bias, m.eps),
+    ),
+    ModuleInfo(
+        tnn.Dropout,
+        torch.nn.Dropout,
+        [{}, {"p": 0.2}, {"p": 0.7, "inplace": True}],
+        lambda device, dtype: (torch.randn(4, 5, device=device, dtype=dtype),),
+        functional=lambda m, x: F.dropout(x, m.p, m.training, m.inplace),
+        seed=DROPOUT_SEED,
     ),
     ModuleInfo(
         tnn.MulConstant,

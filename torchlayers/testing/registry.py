@@ -100,6 +100,9 @@ class OpInfo:
     # error_inputs(device): calls ``ref`` rejects, each with its exception type; ``op`` must raise
     # the same type and message (the ``errors`` check). None: not checked (no torch twin).
     error_inputs: Callable[[torch.device], list[ErrorInput]] | None = None
+    # False for an op that draws random numbers in forward (dropout): gradcheck's batched
+    # forward-mode check runs the forward under vmap, which refuses them (torch's OpInfo flag).
+    check_batched_forward_grad: bool = True
 
 
 @dataclass
@@ -119,6 +122,9 @@ class ModuleInfo:
     # Constructor kwargs the twin rejects, at construction or when called on ``make_input``'s
     # input: the module must raise the same exception type and message at the same step.
     bad_init: tuple[dict[str, Any], ...] = ()
+    # For a random module (Dropout): the global generator is seeded with this before every call
+    # of the module, its twin and ``functional``, so that all draw the same numbers. None: no seeding.
+    seed: int | None = None
 
 
 # --- sample makers --------------------------------------------------------------------------
