@@ -70,21 +70,27 @@ from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
     adaptive_output_size,
     aten_dtype_name,
+    check_cast,
     check_class_range,
     check_class_target,
     check_dropout_probability,
+    check_dtype_argument,
     check_embedding,
     check_extremum_dim,
     check_float,
+    check_floating_kernel,
     check_inplace,
     check_int,
     check_layer_norm,
+    check_mean_arguments,
+    check_negation,
     check_no_weight_grad,
     check_number,
     check_same_dtype,
     check_scalar,
     check_softmax_dtype,
     check_softshrink_lambd,
+    check_subtraction,
     check_tensor,
     check_tensor_method,
     check_values,
@@ -275,7 +281,7 @@ def max(input: Tensor, dim: int | None = None, keepdim: bool = False):
         indices=tensor([1, 0]))
     """
     check_tensor("max", input)
-    if check_extremum_dim("max", dim, keepdim):
+    if check_extremum_dim(torch.max, input, dim, keepdim):
         return _apply_max_all(input)
     return torch.return_types.max(_apply_max(input, dim, keepdim))
 
@@ -285,7 +291,7 @@ def min(input: Tensor, dim: int | None = None, keepdim: bool = False):
     elements without ``dim``: :func:`max` with the order reversed (Lua Torch's ``nn.Min``). See
     :class:`~torchlayers.autograd.MinFunction` and :class:`~torchlayers.autograd.MinAllFunction`."""
     check_tensor("min", input)
-    if check_extremum_dim("min", dim, keepdim):
+    if check_extremum_dim(torch.min, input, dim, keepdim):
         return _apply_min_all(input)
     return torch.return_types.min(_apply_min(input, dim, keepdim))
 
@@ -301,6 +307,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype: torch.dtype |
         tensor([1.5000, 4.5000])
     """
     check_tensor("mean", input)
+    check_mean_arguments(input, dim, keepdim, dtype)
     if dtype is not None:
         input = input.to(dtype)
     return _apply_mean(input, tuple(dim) if isinstance(dim, list) else dim, keepdim)
@@ -313,7 +320,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The matrix product ``input @ mat2`` of an (n, k) and a (k, m) matrix, as :func:`torch.mm`
     (Lua Torch's ``nn.MM``). See :class:`~torchlayers.autograd.MMFunction`."""
     check_tensor("mm", input)
-    check_tensor("mm", mat2, "mat2")
+    check_tensor("mm", mat2, "mat2", 2)
     input, mat2 = autocast_inputs("mm", input, mat2)
     return _apply_mm(input, mat2)
 
@@ -322,7 +329,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The matrix-vector product ``input @ vec`` of an (n, m) matrix and an (m,) vector, as
     :func:`torch.mv` (Lua Torch's ``nn.MV``). See :class:`~torchlayers.autograd.MVFunction`."""
     check_tensor("mv", input)
-    check_tensor("mv", vec, "vec")
+    check_tensor("mv", vec, "vec", 2)
     input, vec = autocast_inputs("mv", input, vec)
     return _apply_mv(input, vec)
 
@@ -562,6 +569,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(1 / (1 + e⁻ˣ))``, computed without overflow. See :class:`~torchlayers.nn.LogSigmoid`."""
     check_tensor("log_sigmoid", input)  # torch's message names the ATen op, log_sigmoid
+    check_floating_kernel(input, "log_sigmoid_cpu", "log_sigmoid_forward_cuda")
     return _apply_log_sigmoid(input)[0]
 
 
@@ -569,15 +577,16 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """``log(1 + e^(beta x)) / beta``, ``x`` where ``beta x > threshold``.
     See :class:`~torchlayers.nn.Softplus`."""
     check_tensor("softplus", input)
-    check_number("softplus", beta, "beta")
-    check_number("softplus", threshold, "threshold")
+    check_scalar("softplus", beta, "beta", 2)
+    check_scalar("softplus", threshold, "threshold", 3)
+    check_floating_kernel(input, "softplus_cpu", "softplus_cuda")
     (input,) = autocast_inputs("softplus", input)
     return _apply_softplus(input, beta, threshold)
 
 
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``. See :class:`~torchlayers.nn.Softsign`."""
-    check_tensor("softsign", input)
+    check_tensor_method(input, "abs")  # torch's softsign is input / (input.abs() + 1)
     return _apply_softsign(input)
 
 
@@ -585,7 +594,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` if ``x > lambd``, ``x + lambd`` if ``x < -lambd``, else 0.
     See :class:`~torchlayers.nn.Softshrink`."""
     check_tensor("softshrink", input)
-    check_number("softshrink", lambd, "lambd")
+    check_scalar("softshrink", lambd, "lambd", 2, converted_to="double")
+    check_floating_kernel(input, "softshrink_check")
     check_softshrink_lambd(input, lambd)
     return _apply_softshrink(input, lambd)
 
@@ -632,8 +642,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     """``exp(x) / sum(exp(x))`` along ``dim``. See :class:`~torchlayers.nn.Softmax`."""
     dim = softmax_dim("softmax", input, dim, _stacklevel)
     check_tensor_method(input, "softmax")
-    if dtype is not None and not isinstance(dtype, torch.dtype):
-        raise TypeError(f"softmax(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    check_dtype_argument("softmax", dtype)
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("softmax", input)
     check_softmax_dtype("softmax", input, dim)
     return _apply_softmax(input, dim)
@@ -643,8 +652,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     """``x - log(sum(exp(x)))`` along ``dim``. See :class:`~torchlayers.nn.LogSoftmax`."""
     dim = softmax_dim("log_softmax", input, dim, _stacklevel)
     check_tensor_method(input, "log_softmax")
-    if dtype is not None and not isinstance(dtype, torch.dtype):
-        raise TypeError(f"log_softmax(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    check_dtype_argument("log_softmax", dtype)
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("log_softmax", input)
     check_softmax_dtype("log_softmax", input, dim)
     return _apply_log_softmax(input, dim)
@@ -652,9 +660,13 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``softmax(-x)`` along ``dim``. See :class:`~torchlayers.nn.Softmin`."""
-    check_tensor("softmin", input)
-    dim = softmax_dim("softmin", input, dim, _stacklevel)
+    if dim is None:
+        dim = softmax_dim("softmin", input, dim, _stacklevel)
+    check_negation(input)  # torch's softmin is (-input).softmax(dim, dtype=dtype)
+    check_int("softmax", dim, "dim", 1)
+    check_dtype_argument("softmax", dtype)
     (input,) = (input.to(dtype),) if dtype is not None else autocast_inputs("softmin", input)
+    check_softmax_dtype("softmax", input, dim)
     return _apply_softmin(input, dim)
 
 
@@ -777,19 +789,23 @@ def smooth_l1_loss(
     beta: float = 1.0,
 ) -> Tensor:
     """Squared error below ``beta``, absolute error above. See :class:`~torchlayers.nn.SmoothL1Loss`."""
-    check_tensor("smooth_l1_loss", input)
-    check_tensor("smooth_l1_loss", target, "target")
+    check_tensor_method(target, "size")  # torch's first use of its arguments: target.size()
+    check_tensor_method(input, "size")
     warn_if_sizes_differ(input, target)
-    reduction = reduction_mode(size_average, reduce, reduction)
-    check_number("smooth_l1_loss", beta, "beta")
     torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
-    if beta < 0:
+    reduction = reduction_mode(size_average, reduce, reduction)
+    check_float("smooth_l1_loss", beta, "beta", 4)
+    if not beta >= 0:  # NaN fails too, as in torch
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     input, target = autocast_inputs("smooth_l1_loss", input, target)
     if not (input.is_floating_point() or target.is_floating_point()):
-        raise NotImplementedError(
-            f"smooth_l1_loss(): expected floating point input or target, got {input.dtype} and {target.dtype}"
-        )
+        if beta == 0 and reduction == "mean":  # torch's L1 loss then, whose integer mean fails
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                f"complex dtype. Got: {aten_dtype_name(torch.promote_types(input.dtype, target.dtype))}"
+            )
+        kernel = "smooth_l1_cpu" if input.device.type == "cpu" else "smooth_l1_cuda"
+        raise not_implemented_for(kernel, torch.promote_types(input.dtype, target.dtype))
     return _apply_smooth_l1_loss(input, target, reduction, float(beta))
 
 
@@ -894,16 +910,18 @@ def margin_ranking_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """The hinge on ranked pairs. See :class:`~torchlayers.nn.MarginRankingLoss`."""
-    check_tensor("margin_ranking_loss", input1, "input1")
-    check_tensor("margin_ranking_loss", input2, "input2")
-    check_tensor("margin_ranking_loss", target, "target")
-    check_number("margin_ranking_loss", margin, "margin")
-    reduction = reduction_mode(size_average, reduce, reduction)
+    reduction = reduction_mode(size_average, reduce, reduction)  # torch's Python wrapper's first step
+    for tensor in (input1, input2, target):
+        check_tensor_method(tensor, "dim")
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
         )
+    check_float("margin_ranking_loss", margin, "margin", 4)
+    # ATen: (-target * (input1 - input2) + margin).clamp_min_(0)
+    check_subtraction(input1, input2)
+    check_negation(target)
     torch.broadcast_tensors(input1, input2, target)  # RuntimeError when they cannot broadcast
     input1, input2, target = autocast_inputs("margin_ranking_loss", input1, input2, target)
     return _apply_margin_ranking_loss(input1, input2, target, float(margin), reduction)
@@ -917,10 +935,11 @@ def soft_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """The logistic loss on ±1 labels. See :class:`~torchlayers.nn.SoftMarginLoss`."""
+    reduction = reduction_mode(size_average, reduce, reduction)  # torch's Python wrapper's first step
     check_tensor("soft_margin_loss", input)
-    check_tensor("soft_margin_loss", target, "target")
-    reduction = reduction_mode(size_average, reduce, reduction)
+    check_tensor("soft_margin_loss", target, "target", 2)
     check_no_weight_grad("soft_margin_loss", target, "target")
+    check_negation(input)  # ATen: neg_out(output, input).mul_(target).exp_().log1p_()
     # RuntimeError when they cannot broadcast; torch writes the loss into the input's shape
     shape = input.shape if target.shape == input.shape else torch.broadcast_tensors(input, target)[0].shape
     if shape != input.shape:
@@ -928,8 +947,9 @@ def soft_margin_loss(
             f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}"
         )
     input, target = autocast_inputs("soft_margin_loss", input, target)
-    if not input.is_floating_point():
-        raise RuntimeError(f"soft_margin_loss(): expected a floating point input, got {input.dtype}")
+    if not input.is_floating_point():  # exp_ of an integer product is a float, in the input's dtype
+        product = torch.result_type(input, target)
+        check_cast(product if product.is_floating_point else torch.get_default_dtype(), input.dtype)
     return _apply_soft_margin_loss(input, target, reduction)
 
 

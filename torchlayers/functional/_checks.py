@@ -40,6 +40,15 @@ def not_implemented_for(kernel: str, dtype: torch.dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{aten_dtype_name(dtype)}'")
 
 
+def check_floating_kernel(input: Tensor, cpu_kernel: str, cuda_kernel: str | None = None) -> None:
+    """ATen's refusal of a non-floating input (integer, bool, complex; empty ones too) by a kernel
+    compiled for floating types only, named as the device's kernel names itself (one name for
+    both when the check is in the device-independent meta function)."""
+    if not input.is_floating_point():
+        on_cpu = input.device.type == "cpu" or cuda_kernel is None
+        raise not_implemented_for(cpu_kernel if on_cpu else cuda_kernel, input.dtype)
+
+
 def _argument_error(name: str, argument: str, position: int | None, expected: str, value) -> TypeError:
     """torch's argument parser's message (it names the position of a positional argument)."""
     where = "" if position is None else f" (position {position})"
@@ -81,11 +90,12 @@ def _is_numpy_scalar(value) -> bool:
     return type(value).__module__ == "numpy" and isinstance(value, numbers.Number)
 
 
-def check_scalar(name: str, value, argument: str, position: int) -> None:
+def check_scalar(name: str, value, argument: str, position: int, converted_to: str = "float") -> None:
     """A ``Number`` argument of an ATen op: bool, int, float (or a numpy scalar); a complex
-    number passes the parser and fails the conversion to the op's float."""
+    number passes the parser and fails the conversion to the op's C++ type (``float`` for most,
+    ``double`` for softshrink's ``lambd``)."""
     if isinstance(value, complex):
-        raise RuntimeError("value cannot be converted to type float without overflow")
+        raise RuntimeError(f"value cannot be converted to type {converted_to} without overflow")
     if not (isinstance(value, (int, float)) or _is_numpy_scalar(value)):
         raise _argument_error(name, argument, position, "Number", value)
 
@@ -102,20 +112,99 @@ def check_float(name: str, value, argument: str, position: int) -> None:
         raise _argument_error(name, argument, position, "float", value)
 
 
-def check_extremum_dim(name: str, dim, keepdim: bool) -> bool:
-    """Whether a ``max``/``min`` call reduces all elements (no ``dim``); else ``dim`` is an int."""
-    if dim is None:
-        if keepdim:
-            raise TypeError(f"{name}(): keepdim=True needs a dim; call {name}(input, dim, keepdim=True)")
-        return True
+def raise_parser_error(function, input: Tensor, *args, **kwargs) -> None:
+    """The TypeError of torch's argument parser for a call of an overloaded function
+    (``torch.max``, ``torch.mean``), whose message lists every overload the call did not match.
+    The parser itself writes it: ``function`` is called with the arguments on a meta copy of the
+    input (no data, nothing computed). The message names arguments as the call passes them, so
+    callers pass each one as torch's users mostly do (``dim`` by position, the rest by keyword);
+    a call that torch accepts returns, for the caller's own error."""
+    try:
+        function(input.to("meta"), *args, **kwargs)
+    except TypeError as error:
+        raise TypeError(str(error)) from None
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_extremum_dim(function, input: Tensor, dim, keepdim: bool) -> bool:
+    """Whether a ``max``/``min`` call reduces all elements (no ``dim``); else ``dim`` is an int.
+    Two calls differ from torch's: ``dim=None`` (torch refuses it) is taken as no ``dim``, and a
+    tensor ``dim`` (torch's elementwise extremum) is refused with a pointer to
+    ``torch.maximum``/``torch.minimum``; every other bad call raises torch's parser error."""
+    name = function.__name__
     if isinstance(dim, Tensor):
         raise TypeError(
             f"{name}(): argument 'dim' must be int, not Tensor; for the elementwise {name}imum of two "
             f"tensors use torch.{name}imum"
         )
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
-    return False
+    if not isinstance(keepdim, bool) or (dim is not None and not _is_int(dim)) or (dim is None and keepdim):
+        keyword = {"keepdim": keepdim} if keepdim is not False else {}
+        raise_parser_error(function, input, *(() if dim is None else (dim,)), **keyword)
+    return dim is None
+
+
+def check_mean_arguments(input: Tensor, dim, keepdim, dtype) -> None:
+    """``torch.mean``'s argument types (``dim``: None, an int, or a tuple or list of ints), as its
+    parser's error, then its refusal of an integer ``dtype``. One call differs: ``keepdim=True``
+    without ``dim`` is taken as ``dim=None`` (torch refuses ``mean(x, keepdim=True)`` but accepts
+    ``mean(x, None, True)``, which this signature cannot tell apart)."""
+    dims = dim if isinstance(dim, (tuple, list)) else () if dim is None else (dim,)
+    valid_types = isinstance(keepdim, bool) and isinstance(dtype, (torch.dtype, type(None)))
+    if not (valid_types and all(map(_is_int, dims))):
+        keywords = {"keepdim": keepdim} if keepdim is not False else {}
+        if dtype is not None:
+            keywords["dtype"] = dtype
+        raise_parser_error(torch.mean, input, *(() if dim is None else (dim,)), **keywords)
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+            f"complex dtype. Got: {aten_dtype_name(dtype)}"
+        )
+
+
+def check_dtype_argument(name: str, dtype) -> None:
+    """A ``dtype`` keyword of a (log-)softmax: None or a torch.dtype, as the parser checks it."""
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+
+
+def check_negation(input) -> None:
+    """What ``-input`` raises for a non-tensor or a bool tensor (softmin, soft_margin_loss and
+    margin_ranking_loss negate their input in torch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bad operand type for unary -: '{type(input).__name__}'")
+    if input.dtype == torch.bool:
+        raise NotImplementedError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def check_subtraction(input: Tensor, other: Tensor) -> None:
+    """What ``input - other`` raises for bool tensors."""
+    if input.dtype == torch.bool and other.dtype == torch.bool:
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if torch.bool in (input.dtype, other.dtype):
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def check_cast(result: torch.dtype, output: torch.dtype) -> None:
+    """ATen's refusal to write a floating result into an integer output (an in-place op, or an
+    ``out=`` of the input's dtype)."""
+    if not torch.can_cast(result, output):
+        raise RuntimeError(
+            f"result type {aten_dtype_name(result)} can't be cast to the desired output type "
+            f"{aten_dtype_name(output)}"
+        )
 
 
 def check_inplace(input: Tensor, inplace: bool) -> None:

@@ -54,6 +54,142 @@ def linear_errors(device):
     )
 
 
+def integer_unary_errors(device):
+    """A unary op whose ATen kernel is compiled for floating point only (and complex)."""
+    long = torch.ones(3, device=device, dtype=torch.int64)
+    return unary_errors(device) + _errors(
+        ((long,), {}, NotImplementedError),
+        ((long.bool(),), {}, NotImplementedError),
+        ((_t(device, 3).to(torch.complex64),), {}, NotImplementedError),
+    )
+
+
+def softsign_errors(device):
+    # torch's softsign is input / (input.abs() + 1): a non-tensor has no abs, a bool tensor no abs kernel
+    bool_input = torch.ones(3, device=device, dtype=torch.bool)
+    return _errors(
+        (([1.0],), {}, AttributeError),
+        ((2.0,), {}, AttributeError),
+        ((bool_input,), {}, NotImplementedError),
+    )
+
+
+def softplus_errors(device):
+    x = _t(device, 3)
+    return _errors(
+        (([1.0],), {}, TypeError),
+        ((x, "1"), {}, TypeError),
+        ((x, None), {}, TypeError),
+        ((x, 1.0, "20"), {}, TypeError),
+        ((x, torch.ones(2, device=device)), {}, TypeError),
+        ((x, 1j), {}, RuntimeError),
+        ((torch.ones(3, device=device, dtype=torch.int64),), {}, NotImplementedError),
+        ((torch.ones(0, device=device, dtype=torch.bool),), {}, NotImplementedError),
+    )
+
+
+def softshrink_errors(device):
+    x = _t(device, 3)
+    return _errors(
+        (([1.0],), {}, TypeError),
+        ((x, "0.5"), {}, TypeError),
+        ((x, None), {}, TypeError),
+        ((x, 1j), {}, RuntimeError),
+        ((x, -0.5), {}, RuntimeError),
+        ((x, float("nan")), {}, RuntimeError),
+        ((_t(device, 0), -1.0), {}, RuntimeError),
+        ((_t(device, 3, dtype=torch.float16), 1e6), {}, RuntimeError),
+        ((torch.ones(3, device=device, dtype=torch.int64),), {}, NotImplementedError),
+        ((torch.ones(3, device=device, dtype=torch.int64), -1.0), {}, NotImplementedError),
+    )
+
+
+def softmin_errors(device):
+    x = _t(device, 4, 5)
+    long = torch.ones(3, 4, device=device, dtype=torch.int64)
+    return _errors(
+        (([1.0], 0), {}, TypeError),
+        (([1.0],), {}, AttributeError),
+        ((long.bool(), 1), {}, NotImplementedError),
+        ((x, True), {}, TypeError),
+        ((x, 1.0), {}, TypeError),
+        ((x, "1"), {}, TypeError),
+        ((x, 2), {}, IndexError),
+        ((x, -3), {}, IndexError),
+        ((x, 1), {"dtype": "float"}, TypeError),
+        ((long, 1), {}, NotImplementedError),
+        ((long, 0), {}, NotImplementedError),
+        ((x, 1), {"dtype": torch.int64}, NotImplementedError),
+    )
+
+
+def extremum_all_errors(device):
+    """Bad calls of torch.max / torch.min: its overloads' parser message, a dim out of range, an
+    empty tensor or slice."""
+    x = _t(device, 3, 4)
+    return _errors(
+        (([1.0],), {}, TypeError),
+        ((x, "0"), {}, TypeError),
+        ((x, 1.0), {}, TypeError),
+        ((x, True), {}, TypeError),
+        ((x,), {"keepdim": True}, TypeError),
+        ((x, 0), {"keepdim": "yes"}, TypeError),
+        ((x, 0), {"keepdim": 1}, TypeError),
+        ((x, 2), {}, IndexError),
+        ((_t(device, 0),), {}, RuntimeError),
+        ((_t(device, 0, 3), 0), {}, IndexError),
+    )
+
+
+def mean_errors(device):
+    x = _t(device, 3, 4)
+    long = torch.ones(3, device=device, dtype=torch.int64)
+    return _errors(
+        (([1.0],), {}, TypeError),
+        ((long,), {}, RuntimeError),
+        ((long, 0), {}, RuntimeError),
+        ((x,), {"dtype": torch.int64}, RuntimeError),
+        ((x,), {"dtype": "float"}, TypeError),
+        ((x, "0"), {}, TypeError),
+        ((x, 1.5), {}, TypeError),
+        ((x, True), {}, TypeError),
+        ((x, (True,)), {}, TypeError),
+        ((x, [0, 1.0]), {}, TypeError),
+        ((x, 0), {"keepdim": "yes"}, TypeError),
+        ((x, 2), {}, IndexError),
+        ((x, (0, 0)), {}, RuntimeError),
+    )
+
+
+def mm_errors(device):
+    x = _t(device, 3, 3)
+    return _errors(
+        (([1.0], x), {}, TypeError),
+        ((x, [1.0]), {}, TypeError),
+        ((_t(device, 3, 4), _t(device, 5, 2)), {}, RuntimeError),
+        ((_t(device, 3), x), {}, RuntimeError),
+        ((x, _t(device, 3)), {}, RuntimeError),
+        ((_t(device, 2, 3, 3), x), {}, RuntimeError),
+        ((x, x.double()), {}, RuntimeError),
+        ((x, x.long()), {}, RuntimeError),
+        ((x.bool(), x.bool()), {}, NotImplementedError),
+    )
+
+
+def mv_errors(device):
+    x, v = _t(device, 3, 3), _t(device, 3)
+    return _errors(
+        (([1.0], v), {}, TypeError),
+        ((x, [1.0]), {}, TypeError),
+        ((_t(device, 3, 4), _t(device, 5)), {}, RuntimeError),
+        ((v, v), {}, RuntimeError),
+        ((x, _t(device, 3, 1)), {}, RuntimeError),
+        ((_t(device, 2, 3, 3), v), {}, RuntimeError),
+        ((x, v.double()), {}, RuntimeError),
+        ((x.bool(), v.bool()), {}, NotImplementedError),
+    )
+
+
 def _inplace_leaf(device):
     return _t(device, 3, requires_grad=True)
 
@@ -258,6 +394,70 @@ def multi_margin_errors(device):
     )
 
 
+def smooth_l1_errors(device):
+    x = _t(device, 3)
+    long = torch.ones(3, device=device, dtype=torch.int64)
+    return _errors(
+        ((x, x), {"reduction": "avg"}, ValueError),
+        ((x, x), {"reduction": None}, ValueError),
+        ((x, [1.0, 2.0, 3.0]), {}, AttributeError),
+        (([1.0, 2.0, 3.0], x), {}, AttributeError),
+        ((x, _t(device, 4)), {}, RuntimeError),
+        ((x, _t(device, 4)), {"reduction": "avg"}, RuntimeError),
+        ((x, x), {"beta": "1"}, TypeError),
+        ((x, x), {"beta": None}, TypeError),
+        ((x, x), {"beta": 1j}, TypeError),
+        ((x, x), {"beta": "1", "reduction": "avg"}, ValueError),
+        ((x, x), {"beta": -1.0}, RuntimeError),
+        ((x, x), {"beta": float("nan")}, RuntimeError),
+        ((long, long), {}, NotImplementedError),
+        ((long, long.int()), {}, NotImplementedError),
+        ((long.bool(), long.bool()), {}, NotImplementedError),
+        ((long, long), {"beta": 0.0}, RuntimeError),
+    )
+
+
+def soft_margin_errors(device):
+    x = _t(device, 3)
+    long = torch.ones(3, device=device, dtype=torch.int64)
+    return _errors(
+        ((x, x), {"reduction": "avg"}, ValueError),
+        ((x, [1.0]), {"reduction": "avg"}, ValueError),
+        ((x, [1.0, 2.0, 3.0]), {}, TypeError),
+        (([1.0, 2.0, 3.0], x), {}, TypeError),
+        ((x, _t(device, 4)), {}, RuntimeError),
+        ((x, _t(device, 2, 3)), {}, RuntimeError),
+        ((_t(device, 1), x), {}, RuntimeError),
+        ((x, _t(device, 3, requires_grad=True)), {}, RuntimeError),
+        ((long.bool(), x), {}, NotImplementedError),
+        ((long, long), {}, RuntimeError),
+        ((long, x.double()), {}, RuntimeError),
+        ((long.int(), long), {}, RuntimeError),
+        ((long, _t(device, 2, 3)), {}, RuntimeError),
+    )
+
+
+def margin_ranking_errors(device):
+    x = _t(device, 3)
+    flags = torch.ones(3, device=device, dtype=torch.bool)
+    return _errors(
+        ((x, x, x), {"reduction": "avg"}, ValueError),
+        (([1.0], x, x), {"reduction": "avg"}, ValueError),
+        (([1.0], x, x), {}, AttributeError),
+        ((x, [1.0], x), {}, AttributeError),
+        ((x, x, [1.0]), {}, AttributeError),
+        ((x, x, x), {"margin": "1"}, TypeError),
+        ((x, x, x), {"margin": None}, TypeError),
+        ((x, x, x), {"margin": 1j}, TypeError),
+        ((x, _t(device, 4), x), {}, RuntimeError),
+        ((x, _t(device, 3, 1), x), {}, RuntimeError),
+        ((x, x, _t(device, 2, 3)), {}, RuntimeError),
+        ((flags, flags, flags), {}, NotImplementedError),
+        ((flags, x, x), {}, NotImplementedError),
+        ((x, x, flags), {}, NotImplementedError),
+    )
+
+
 #: OpInfo name -> maker of its error inputs.
 ERROR_INPUTS = {
     "add": binary_errors,
@@ -280,6 +480,20 @@ ERROR_INPUTS = {
     "mse_loss": mse_errors,
     "binary_cross_entropy": bce_errors,
     "multi_margin_loss": multi_margin_errors,
+    "log": unary_errors,
+    "max_all": extremum_all_errors,
+    "min_all": extremum_all_errors,
+    "mean": mean_errors,
+    "mm": mm_errors,
+    "mv": mv_errors,
+    "logsigmoid": integer_unary_errors,
+    "softplus": softplus_errors,
+    "softsign": softsign_errors,
+    "softshrink": softshrink_errors,
+    "softmin": softmin_errors,
+    "smooth_l1_loss": smooth_l1_errors,
+    "soft_margin_loss": soft_margin_errors,
+    "margin_ranking_loss": margin_ranking_errors,
 }
 
 _WEIGHT_LIST = {"weight": [1.0] * 5}
@@ -306,6 +520,14 @@ BAD_INIT = {
     "NLLLoss": (_WEIGHT_LIST, {"reduction": "avg"}, {"ignore_index": "1"}, {"weight": torch.ones(4)}),
     "MSELoss": ({"reduction": "avg"}, {"reduction": None}),
     "BCELoss": (_WEIGHT_LIST, {"reduction": "avg"}, {"weight": torch.ones(2)}),
+    "LogSigmoid": ({"inplace": True},),
+    "Softplus": ({"beta": "2"}, {"threshold": None}, {"beta": 1j}),
+    "Softsign": ({"inplace": True},),
+    "Softshrink": ({"lambd": -0.5}, {"lambd": "0.5"}, {"lambd": float("nan")}),
+    "Softmin": ({"dim": 2}, {"dim": 1.0}, {"dim": True}, {"dim": "1"}),
+    "SmoothL1Loss": ({"reduction": "avg"}, {"beta": -1.0}, {"beta": "1"}, {"reduction": None}),
+    "SoftMarginLoss": ({"reduction": "avg"}, {"reduction": None}),
+    "MarginRankingLoss": ({"reduction": "avg"}, {"margin": "1"}, {"margin": None}),
     "MultiMarginLoss": (
         {"p": 3},
         {"weight": torch.ones(5, 1)},
