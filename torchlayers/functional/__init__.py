@@ -70,6 +70,7 @@ from torchlayers.functional._autocast import autocast_inputs, refuse_unsafe
 from torchlayers.functional._checks import (
     adaptive_output_size,
     aten_dtype_name,
+    broadcast_shape,
     check_cast,
     check_class_range,
     check_class_target,
@@ -765,7 +766,7 @@ def mse_loss(
     warn_if_sizes_differ(input, target)
     if size_average is not None or reduce is not None:
         reduction = reduction_mode(size_average, reduce, reduction)
-    torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
+    broadcast_shape(input, target)  # RuntimeError when they cannot broadcast
     if weight is not None:
         check_tensor_method(weight, "size")
         if weight.shape != input.shape:
@@ -792,7 +793,7 @@ def smooth_l1_loss(
     check_tensor_method(target, "size")  # torch's first use of its arguments: target.size()
     check_tensor_method(input, "size")
     warn_if_sizes_differ(input, target)
-    torch.broadcast_tensors(input, target)  # RuntimeError when they cannot broadcast (views, no copy)
+    broadcast_shape(input, target)  # RuntimeError when they cannot broadcast
     reduction = reduction_mode(size_average, reduce, reduction)
     check_float("smooth_l1_loss", beta, "beta", 4)
     if not beta >= 0:  # NaN fails too, as in torch
@@ -922,7 +923,7 @@ def margin_ranking_loss(
     # ATen: (-target * (input1 - input2) + margin).clamp_min_(0)
     check_subtraction(input1, input2)
     check_negation(target)
-    torch.broadcast_tensors(input1, input2, target)  # RuntimeError when they cannot broadcast
+    broadcast_shape(input1, input2, target)  # RuntimeError when they cannot broadcast
     input1, input2, target = autocast_inputs("margin_ranking_loss", input1, input2, target)
     return _apply_margin_ranking_loss(input1, input2, target, float(margin), reduction)
 
@@ -941,7 +942,7 @@ def soft_margin_loss(
     check_no_weight_grad("soft_margin_loss", target, "target")
     check_negation(input)  # ATen: neg_out(output, input).mul_(target).exp_().log1p_()
     # RuntimeError when they cannot broadcast; torch writes the loss into the input's shape
-    shape = input.shape if target.shape == input.shape else torch.broadcast_tensors(input, target)[0].shape
+    shape = input.shape if target.shape == input.shape else broadcast_shape(input, target)
     if shape != input.shape:
         raise RuntimeError(
             f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}"

@@ -490,3 +490,10 @@ def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, b
 def check_dropout_probability(p) -> None:
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def broadcast_shape(*tensors: Tensor) -> torch.Size:
+    """The shape the tensors broadcast to, with ``torch.broadcast_tensors``' RuntimeError (and
+    message) when they cannot; views made without grad, so no autograd node records the check."""
+    with torch.no_grad():
+        return torch.broadcast_tensors(*tensors)[0].shape
