@@ -61,6 +61,7 @@ class Classifier(pl.LightningModule):
         pieces: affine pieces per maxout unit.
         dropout: dropout after each hidden activation (one value or one per layer).
         input_dropout: dropout on the input pixels.
+        norm: ``layer`` for a LayerNorm on each hidden layer's scores, before its activation.
         backend: ``torchlayers`` (our operations) or ``torch`` (the native twin of every layer and
             of the loss, for side-by-side runs).
         in_features: input size (3 × 32 × 32 for CIFAR-10).
@@ -94,6 +95,7 @@ class Classifier(pl.LightningModule):
         pieces: int = 2,
         dropout: float | Sequence[float] = 0.0,
         input_dropout: float = 0.0,
+        norm: Literal["layer"] | None = None,
         backend: Literal["torchlayers", "torch"] = "torchlayers",
         in_features: int = 3 * 32 * 32,
         num_classes: int = 10,
@@ -137,6 +139,7 @@ class Classifier(pl.LightningModule):
             dropout=dropout,
             input_dropout=input_dropout,
             backend=backend,
+            norm=norm,
         )
         self.criterion = create_loss(loss, backend, **(loss_kwargs or {}))
         self.accuracy = torch.nn.ModuleDict(

@@ -125,7 +125,8 @@ def describe_model(model: dict) -> str:
         if name == "maxout":
             formula = f"maxout({formula})"  # the maxout layer holds its own W_l: max_p(W_l,p h + b_l,p)
         else:
-            formula = _LECTURE.get(name, name + "({})").format(formula)
+            scores = f"LN({formula})" if model.get("norm") == "layer" else formula
+            formula = _LECTURE.get(name, name + "({})").format(scores)
         formula = f"W{layer + 1} {formula}"
     notes = ["-".join(str(size) for size in hidden)] if hidden else []
     if "maxout" in activations:

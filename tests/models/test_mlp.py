@@ -474,3 +474,35 @@ def test_fused_mlp_compiles_with_no_graph_break():
     ):
         torch.testing.assert_close(grad, expected)
     torch._dynamo.reset()
+
+
+def test_layer_norm_networks_match_their_torch_twin():
+    """norm="layer": a LayerNorm on each hidden layer's scores, before its activation; the same
+    layers, state_dict and numbers as the torch.nn twin, layer by layer (no fused node)."""
+    torch.manual_seed(0)
+    ours = MLP(IN, HIDDEN, OUT, "tanh", norm="layer").double()
+    torch.manual_seed(0)
+    native = MLP(IN, HIDDEN, OUT, "tanh", norm="layer", backend="torch").double()
+    assert [type(layer).__name__ for layer in ours] == [type(layer).__name__ for layer in native]
+    assert type(ours[1]) is tnn.LayerNorm and ours[1].normalized_shape == (HIDDEN[0],)
+    assert list(ours.state_dict()) == list(native.state_dict())
+    x = torch.randn(6, IN, dtype=torch.float64, requires_grad=True)
+    scores, native_scores = ours(x), native(x)
+    assert "LayerNormFunctionBackward" in _graph_nodes(scores)
+    torch.testing.assert_close(scores, native_scores)
+    for grad, expected in zip(
+        torch.autograd.grad(scores.sum(), [x, *ours.parameters()]),
+        torch.autograd.grad(native_scores.sum(), [x, *native.parameters()]),
+        strict=True,
+    ):
+        torch.testing.assert_close(grad, expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"norm": "batch"}, "norm must be one of"), ({"norm": "layer", "activation": "maxout"}, "maxout")],
+    ids=["unknown", "maxout"],
+)
+def test_bad_norms_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MLP(IN, HIDDEN, OUT, **kwargs)

@@ -29,7 +29,10 @@ import torchlayers.functional as F
 import torchlayers.nn as tnn
 from torchlayers.models.registry import BACKENDS, MAXOUT, LinearMaxout, create_activation
 
-__all__ = ["MLP"]
+__all__ = ["MLP", "NORMS"]
+
+
+NORMS = (None, "layer")  # MLP's norm choices
 
 
 def _per_layer(name: str, value, count: int) -> list:
@@ -98,6 +101,9 @@ class MLP(torch.nn.Sequential):
             hidden layer). Default: 0
         input_dropout: dropout probability on the input pixels. Default: 0
         bias: whether the affine layers learn biases. Default: ``True``
+        norm: ``"layer"`` puts a ``LayerNorm(width)`` after each hidden layer's ``Linear``, on
+            its scores before the activation (``a(LN(W h + b))``); ``None`` for none. Not with
+            maxout, whose layer has no separate scores. Default: ``None``
         fused: ``True`` computes each hidden layer's activation and the next ``Linear`` as one
             graph node (:func:`torchlayers.functional.activation_linear`: the same formulas,
             one Python call forward and backward per layer instead of two); ``"network"`` the whole
@@ -139,17 +145,21 @@ class MLP(torch.nn.Sequential):
         bias: bool = True,
         backend: str = "torchlayers",
         fused: bool | str = True,
+        norm: str | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"MLP(): backend must be one of {BACKENDS}, got {backend!r}")
         if fused not in (True, False, "network"):
             raise ValueError(f"MLP(): fused must be True, False or 'network', got {fused!r}")
+        if norm not in NORMS:
+            raise ValueError(f"MLP(): norm must be one of {NORMS}, got {norm!r}")
         hidden_sizes = list(hidden_sizes)
         activations = _per_layer("activation", activation, len(hidden_sizes))
         dropouts = _per_layer("dropout", dropout, len(hidden_sizes))
         native = backend == "torch"
         linear = torch.nn.Linear if native else tnn.Linear
         dropout_layer = torch.nn.Dropout if native else tnn.Dropout
+        layer_norm = torch.nn.LayerNorm if native else tnn.LayerNorm
 
         layers: list[torch.nn.Module] = []
         if input_dropout > 0:
@@ -157,12 +167,17 @@ class MLP(torch.nn.Sequential):
         width = in_features
         for size, name, p in zip(hidden_sizes, activations, dropouts, strict=True):
             if name == MAXOUT:
+                if norm is not None:
+                    raise ValueError("MLP(): norm='layer' normalises a Linear's scores; a maxout layer has none")
                 maxout = LinearMaxout if native else tnn.Maxout
                 layers.append(maxout(width, size, pieces, bias))
             else:
                 # create_activation validates the name before any parameter is drawn
                 act = create_activation(name, size, backend)
-                layers += [linear(width, size, bias), act]
+                layers.append(linear(width, size, bias))
+                if norm == "layer":
+                    layers.append(layer_norm(size))
+                layers.append(act)
             if p > 0:
                 layers.append(dropout_layer(p))
             width = size
