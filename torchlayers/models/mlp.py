@@ -168,7 +168,9 @@ class MLP(torch.nn.Sequential):
         for size, name, p in zip(hidden_sizes, activations, dropouts, strict=True):
             if name == MAXOUT:
                 if norm is not None:
-                    raise ValueError("MLP(): norm='layer' normalises a Linear's scores; a maxout layer has none")
+                    raise ValueError(
+                        "MLP(): norm='layer' normalises a Linear's scores; a maxout layer has none"
+                    )
                 maxout = LinearMaxout if native else tnn.Maxout
                 layers.append(maxout(width, size, pieces, bias))
             else:
