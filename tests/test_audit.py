@@ -133,6 +133,54 @@ def test_graph_break_is_counted():
     assert "Data-dependent branching" in report["compile"].figure
 
 
+class _SinOffUnderAutocast(torch.autograd.Function):
+    """sin, but 1 % too large whenever autocast is on: the dtypes are right, the values not."""
+
+    @staticmethod
+    def forward(x):
+        return torch.sin(x) * (1.01 if torch.is_autocast_enabled("cpu") else 1.0)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * torch.cos(x)
+
+
+class _SinUnsignedGrad(_SinOffUnderAutocast):
+    """sin with the incoming gradient's sign dropped: right for positive cotangents only."""
+
+    @staticmethod
+    def forward(x):
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad.abs() * torch.cos(x)
+
+
+def test_autocast_compares_values_not_only_dtypes():
+    report = T.audit(_SinOffUnderAutocast, [(torch.randn(3, 4),)], reference=torch.sin, checks=["autocast"])
+    assert report["autocast"].failed, report
+    assert "under autocast(bfloat16) on float32 inputs" in report["autocast"].figure
+
+
+def test_special_values_use_cotangents_of_both_signs():
+    report = T.audit(
+        _SinUnsignedGrad,
+        [(torch.randn(5),)],
+        reference=torch.sin,
+        elementwise=True,
+        checks=["special_values"],
+    )
+    assert report["special_values"].failed, report
+    assert "gradient" in report["special_values"].figure
+
+
 # --- the report and its promises ---------------------------------------------------------------
 
 
