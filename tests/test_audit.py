@@ -228,14 +228,17 @@ def test_unknown_check_is_refused():
 
 
 def test_audit_takes_a_registry_entry():
-    """An OpInfo stands for op, samples and reference; a skip under a generic test's name skips
-    the checks that replace it."""
+    """An OpInfo stands for op, samples and reference, and its ``skips`` skip checks with their
+    reasons; a name that is no check is refused."""
     (relu,) = [op for op in registry_ops.OPS if op.name == "relu"]
     report = T.audit(relu, checks=["parity_float32", "special_values", "formula_vs_kernel"])
     assert report.ok, report
     assert all(c.status == "pass" for c in report.checks), report
-    skipping = dataclasses.replace(relu, skips={"test_special_values": "reason"})
+    skipping = dataclasses.replace(relu, skips={"special_values": "reason"})
     assert T.audit(skipping, checks=["special_values"])["special_values"].figure == "reason"
+    misnamed = dataclasses.replace(relu, skips={"test_special_values": "reason"})
+    with pytest.raises(ValueError, match="cannot skip unknown check 'test_special_values'"):
+        T.audit(misnamed, checks=["special_values"])
 
 
 # --- compilable ---------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from torchlayers.testing._calls import (
 )
 from torchlayers.testing.registry import FLOAT_DTYPES, SampleInput
 
-__all__ = ["CHECKS", "LEGACY_TESTS", "AuditError", "Check", "Report", "audit"]
+__all__ = ["CHECKS", "AuditError", "Check", "Report", "audit"]
 
 _DTYPE_NAMES = {dtype: str(dtype).removeprefix("torch.") for dtype in FLOAT_DTYPES}
 _HALF = (torch.float16, torch.bfloat16)
@@ -54,23 +54,6 @@ CHECKS = (
     "saved_bytes",
     "formula_vs_kernel",
 )
-
-#: The project's generic tests (``tests/test_*.py``) and the checks that do what each does; an
-#: ``OpInfo.skips`` entry may name either.
-LEGACY_TESTS = {
-    "test_gradcheck": ("gradcheck", "gradcheck_forward", "gradcheck_batched", "gradgradcheck"),
-    "test_gradcheck_inplace": ("inplace",),
-    "test_vmap": ("vmap",),
-    "test_jacrev": ("jacrev",),
-    "test_jacfwd": ("jacfwd",),
-    "test_compiled_matches_eager": ("compile",),
-    "test_compiled_inplace_matches_eager": ("inplace",),
-    "test_matches_reference": tuple(f"parity_{name}" for name in _DTYPE_NAMES.values()),
-    "test_special_values": ("special_values",),
-    "test_inplace_matches_torch_inplace": ("inplace",),
-    "test_autocast": ("autocast",),
-    "test_kernel_equals_formula": ("formula_vs_kernel",),
-}
 
 # assert_close's defaults, for values that passed through each dtype
 _TOLERANCE = {
@@ -1184,10 +1167,11 @@ def _resolve_checks(checks: Iterable[str] | None, skip) -> tuple[list[str], dict
         skip.items() if isinstance(skip, dict) else ((name, "skipped by the caller") for name in skip or ())
     )
     for name, reason in items:
-        for check in LEGACY_TESTS.get(name, (name,)):
-            if check not in CHECKS:
-                raise ValueError(f"audit(): cannot skip unknown check {name!r}")
-            skips[check] = reason
+        if name not in CHECKS:
+            raise ValueError(
+                f"audit(): cannot skip unknown check {name!r}; the checks are {', '.join(CHECKS)}"
+            )
+        skips[name] = reason
     return chosen, skips
 
 
