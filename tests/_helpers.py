@@ -13,13 +13,10 @@ from torchlayers.testing import OPS, OpInfo, SampleInput
 from torchlayers.testing._calls import (  # noqa: F401  (the harness's own, re-exported for the tests)
     as_function,
     detached_copy,
-    non_leaf_like,
-    tensor_positions,
 )
 
 # CUDA parametrizations carry the ``cuda`` marker; conftest.py skips them without a GPU.
 DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.cuda)]
-HALF_DTYPES = (torch.float16, torch.bfloat16)
 
 
 def op_params(ops: list[OpInfo] = OPS) -> list:
@@ -28,7 +25,8 @@ def op_params(ops: list[OpInfo] = OPS) -> list:
 
 
 def skip_if_listed(op, test: str) -> None:
-    """Skip ``test`` for an op (or module info) whose ``skips`` names it, with the given reason."""
+    """Skip ``test`` for a module info whose ``skips`` names it, with the given reason (an
+    ``OpInfo``'s ``skips`` name the audit's checks instead)."""
     if test in op.skips:
         pytest.skip(op.skips[test])
 

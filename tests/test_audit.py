@@ -133,6 +133,54 @@ def test_graph_break_is_counted():
     assert "Data-dependent branching" in report["compile"].figure
 
 
+class _SinOffUnderAutocast(torch.autograd.Function):
+    """sin, but 1 % too large whenever autocast is on: the dtypes are right, the values not."""
+
+    @staticmethod
+    def forward(x):
+        return torch.sin(x) * (1.01 if torch.is_autocast_enabled("cpu") else 1.0)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * torch.cos(x)
+
+
+class _SinUnsignedGrad(_SinOffUnderAutocast):
+    """sin with the incoming gradient's sign dropped: right for positive cotangents only."""
+
+    @staticmethod
+    def forward(x):
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad.abs() * torch.cos(x)
+
+
+def test_autocast_compares_values_not_only_dtypes():
+    report = T.audit(_SinOffUnderAutocast, [(torch.randn(3, 4),)], reference=torch.sin, checks=["autocast"])
+    assert report["autocast"].failed, report
+    assert "under autocast(bfloat16) on float32 inputs" in report["autocast"].figure
+
+
+def test_special_values_use_cotangents_of_both_signs():
+    report = T.audit(
+        _SinUnsignedGrad,
+        [(torch.randn(5),)],
+        reference=torch.sin,
+        elementwise=True,
+        checks=["special_values"],
+    )
+    assert report["special_values"].failed, report
+    assert "gradient" in report["special_values"].figure
+
+
 # --- the report and its promises ---------------------------------------------------------------
 
 
@@ -180,14 +228,17 @@ def test_unknown_check_is_refused():
 
 
 def test_audit_takes_a_registry_entry():
-    """An OpInfo stands for op, samples and reference; a skip under a generic test's name skips
-    the checks that replace it."""
+    """An OpInfo stands for op, samples and reference, and its ``skips`` skip checks with their
+    reasons; a name that is no check is refused."""
     (relu,) = [op for op in registry_ops.OPS if op.name == "relu"]
     report = T.audit(relu, checks=["parity_float32", "special_values", "formula_vs_kernel"])
     assert report.ok, report
     assert all(c.status == "pass" for c in report.checks), report
-    skipping = dataclasses.replace(relu, skips={"test_special_values": "reason"})
+    skipping = dataclasses.replace(relu, skips={"special_values": "reason"})
     assert T.audit(skipping, checks=["special_values"])["special_values"].figure == "reason"
+    misnamed = dataclasses.replace(relu, skips={"test_special_values": "reason"})
+    with pytest.raises(ValueError, match="cannot skip unknown check 'test_special_values'"):
+        T.audit(misnamed, checks=["special_values"])
 
 
 # --- compilable ---------------------------------------------------------------------------------

@@ -1,16 +1,13 @@
 """Every op of the registry through :func:`torchlayers.testing.audit`: the project checks its own
-operations with the harness it offers users.
+operations with the harness it offers users, on every sample, one pytest item per (op, check).
 
-CI's budget decides what runs here:
-
-* every sample: autocast, parity in each dtype, special values, layouts and saved bytes;
-* the gradient checks (gradcheck in both modes, batched, gradgradcheck), the ``torch.func``
-  transforms and kernels against formulas on two samples per op, the first and the one of
-  highest rank (the fewest elements among those, as finite differences cost one call each): the
-  losses have two dozen samples each, and ``tests/test_autograd.py``, ``tests/test_transforms.py``
-  and ``tests/test_kernels.py`` still check all of them;
-* not here: ``compile`` and ``inplace`` (one ``torch.compile`` each, about a second per op),
-  which ``tests/test_compile.py`` covers, and ``errors``, which ``tests/test_errors.py`` runs.
+These are the generic tests of the package: gradcheck in both modes, batched and second order
+(``tests/test_autograd.py`` keeps what a check cannot say: caches, kinks), the ``torch.func``
+transforms, ``torch.compile``, autocast, parity in each dtype, special values, layouts, in place,
+saved bytes, kernels against formulas and torch's errors for bad calls. A check that does not
+apply to an op skips with the audit's reason; an ``OpInfo.skips`` entry skips it with the
+entry's. The checks that depend on the device also run on CUDA (marked ``cuda``, skipped
+without a GPU).
 """
 
 from __future__ import annotations
@@ -18,57 +15,62 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests._helpers import op_params
-from torchlayers.testing import CHECKS, audit
+from torchlayers.testing import CHECKS, OPS, audit
+from torchlayers.testing.registry import FLOAT_DTYPES
 
-SAMPLED = (
+ON_CUDA = (
     "gradcheck",
     "gradcheck_forward",
     "gradcheck_batched",
     "gradgradcheck",
-    "vmap",
-    "jacrev",
-    "jacfwd",
-    "formula_vs_kernel",
+    "autocast",
+    *(f"parity_{str(dtype).removeprefix('torch.')}" for dtype in FLOAT_DTYPES),
 )
-NOT_HERE = ("compile", "inplace", "errors")
-EVERY_SAMPLE = tuple(name for name in CHECKS if name not in SAMPLED + NOT_HERE)
 
 
-def _first_and_highest_rank(sample_inputs):
-    def samples(device, dtype, requires_grad):
-        made = [s for s in sample_inputs(device, dtype, requires_grad) if s.tensors()]
-        rank = max(
-            made, key=lambda s: (max(t.dim() for t in s.tensors()), -sum(t.numel() for t in s.tensors()))
-        )
-        return [made[0]] if rank is made[0] else [made[0], rank]
-
-    return samples
-
-
-@pytest.mark.parametrize("op", op_params())
-def test_audit(op):
-    """Every check of the harness passes for every registry op; warnings (more bytes saved than
-    torch) are reported, not failed: they are costs, and the benchmarks track them."""
-    report = audit(op, checks=EVERY_SAMPLE)
-    assert report.ok, report
+def _applies(op, check: str) -> bool:
+    """What the entry's own flags rule out is not collected (the audit would skip it)."""
+    if check == "inplace":
+        return op.supports_inplace
+    if check == "special_values":
+        return op.unary_elementwise
+    if check.startswith("parity_"):
+        return check.removeprefix("parity_") in {str(d).removeprefix("torch.") for d in op.dtypes}
+    return True
 
 
-@pytest.mark.parametrize("op", op_params())
-def test_audit_sampled(op):
-    report = audit(op, _first_and_highest_rank(op.sample_inputs), checks=SAMPLED)
-    assert report.ok, report
-    assert any(check.status == "pass" for check in report.checks), report
+def _params() -> list:
+    params = []
+    for op in OPS:
+        for check in CHECKS:
+            if not _applies(op, check):
+                continue
+            params.append(pytest.param(op, check, "cpu", id=f"{op.name}-{check}"))
+            if check in ON_CUDA:
+                params.append(
+                    pytest.param(op, check, "cuda", id=f"{op.name}-{check}-cuda", marks=pytest.mark.cuda)
+                )
+    return params
 
 
-def test_the_split_covers_every_check():
-    assert sorted(EVERY_SAMPLE + SAMPLED + NOT_HERE) == sorted(CHECKS)
+@pytest.mark.parametrize(("op", "check", "device"), _params())
+def test_audit(op, check, device):
+    """The check passes on every sample of the entry; a warning (more bytes saved for backward
+    than torch) is a cost the benchmarks track, not a failure."""
+    report = audit(op, checks=[check], device=device)
+    (result,) = report.checks
+    if result.status == "skip":
+        pytest.skip(result.figure)
+    assert not result.failed, str(report)
+
+
+def test_every_check_is_collected():
+    """Every check of the harness runs for some op of the registry."""
+    assert {check for op in OPS for check in CHECKS if _applies(op, check)} == set(CHECKS)
 
 
 def test_audit_fails_a_broken_registry_entry():
     """The registry test can fail: an entry whose reference differs is caught by parity."""
-    from torchlayers.testing.ops import OPS
-
     (exp,) = [op for op in OPS if op.name == "exp"]
     broken = type(exp)(**{**vars(exp), "ref": lambda x: torch.exp(x) * (1 + 1e-3)})
     report = audit(broken, checks=["parity_float64", "parity_float32"])

@@ -1,74 +1,29 @@
-"""The ``*Function`` classes: gradients checked numerically, what each node caches, and the
-subgradient chosen at every kink."""
+"""The ``*Function`` classes: ``apply`` is what the functional calls, what each node caches, and
+the subgradient chosen at every kink. Gradients checked numerically (gradcheck in both modes,
+batched, second order) are the audit's checks (``tests/test_audit_registry.py``)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 import torch.nn.functional as TF
-from torch.autograd import gradcheck, gradgradcheck
 
 import torchlayers.autograd as A
 import torchlayers.functional as F
 from tests._helpers import (
-    DEVICES,
     about,
-    as_function,
     first_output,
     function_args,
     op_params,
-    skip_if_listed,
 )
 from tests.test_regression import backward_allocations
 from torchlayers.testing.ops import OPS
-
-INPLACE_OPS = [op for op in OPS if op.supports_inplace]
-
-# Reverse and forward mode, batched (vmapped) both ways, and second order (reverse over
-# reverse and forward over reverse).
-GRADCHECK = {"check_forward_ad": True, "check_batched_grad": True, "check_batched_forward_grad": True}
-GRADGRADCHECK = {"check_fwd_over_rev": True, "check_batched_grad": True}
-
-
-def _check_gradients(fn, tensors, op):
-    assert gradcheck(
-        fn, tensors, **{**GRADCHECK, "check_batched_forward_grad": op.check_batched_forward_grad}
-    )
-    assert gradgradcheck(fn, tensors, **GRADGRADCHECK)
-
-
-# --- gradcheck / gradgradcheck --------------------------------------------------------------
-
-
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("op", op_params())
-def test_gradcheck(op, device):
-    """First and second derivatives, reverse and forward mode, of every input (weights included)."""
-    skip_if_listed(op, "test_gradcheck")
-    for sample in op.sample_inputs(device, torch.float64, True):
-        with about(sample):
-            _check_gradients(as_function(op.op, sample), sample.tensors(), op)
-
-
-@pytest.mark.parametrize("op", op_params(INPLACE_OPS))
-def test_gradcheck_inplace(op):
-    """The in-place variant's derivatives, applied to a non-leaf copy of the input."""
-    skip_if_listed(op, "test_gradcheck_inplace")
-
-    def inplace(input, *rest, **kwargs):
-        return op.op(input.clone(), *rest, **kwargs, inplace=True)
-
-    for sample in op.sample_inputs("cpu", torch.float64, True):
-        with about(sample):
-            _check_gradients(as_function(inplace, sample), sample.tensors(), op)
-
 
 # --- Function.apply is what the functional calls --------------------------------------------
 
 
 @pytest.mark.parametrize("op", op_params())
 def test_function_apply_matches_functional(op):
-    skip_if_listed(op, "test_function_apply_matches_functional")
     for sample in op.sample_inputs("cpu", torch.float64, True):
         with about(sample):
             via_function = first_output(op.function.apply(*function_args(op, sample)))

@@ -1,10 +1,9 @@
-"""``torch.compile(fullgraph=True)`` of every op against eager mode, forward and gradients.
+"""``torch.compile(fullgraph=True)`` of networks of torchlayers' modules against eager mode.
 
-``fullgraph=True`` turns any graph break into an error. Most tests use the ``aot_eager``
-backend (AOTAutograd's joint graph without code generation: what matters for custom
-Functions, and fast); one tiny network goes through ``inductor``. In-place variants get the
-same checks, since torch has in the past returned silently wrong gradients for ``mark_dirty``
-under AOTAutograd.
+Every op alone, in place too (torch has in the past returned silently wrong gradients for
+``mark_dirty`` under AOTAutograd), is compiled by the audit's ``compile`` and ``inplace`` checks
+(``tests/test_audit_registry.py``). Here: a network of every core module as one graph with no
+break, forward-mode AD after compiling, and one tiny network through ``inductor``.
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ import torch
 
 import torchlayers.functional as F
 import torchlayers.nn as tnn
-from tests._helpers import about, as_function, assert_same_grads, grads, op_params, skip_if_listed
-from torchlayers.testing.ops import OPS
-
-INPLACE_OPS = [op for op in OPS if op.supports_inplace]
+from tests._helpers import assert_same_grads, grads
 
 
 @pytest.fixture(autouse=True)
@@ -28,12 +24,6 @@ def _fresh_dynamo():
     torch._dynamo.reset()
 
 
-def _sample(op):
-    """The largest float32 sample: one compile per op keeps this file fast."""
-    samples = op.sample_inputs("cpu", torch.float32, True)
-    return max(samples, key=lambda s: sum(t.numel() for t in s.tensors()))
-
-
 def _compare_compiled(fn, tensors, backend="aot_eager"):
     compiled = torch.compile(fn, backend=backend, fullgraph=True)
     expected = fn(*tensors)
@@ -41,25 +31,6 @@ def _compare_compiled(fn, tensors, backend="aot_eager"):
     torch.testing.assert_close(actual, expected)
     grad_output = torch.randn_like(expected)
     assert_same_grads(grads(actual, list(tensors), grad_output), grads(expected, list(tensors), grad_output))
-
-
-@pytest.mark.parametrize("op", op_params())
-def test_compiled_matches_eager(op):
-    skip_if_listed(op, "test_compiled_matches_eager")
-    sample = _sample(op)
-    with about(sample):
-        _compare_compiled(as_function(op.op, sample), sample.tensors())
-
-
-@pytest.mark.parametrize("op", op_params(INPLACE_OPS))
-def test_compiled_inplace_matches_eager(op):
-    sample = _sample(op)
-
-    def inplace(input, *rest, **kwargs):
-        return op.op(input * 1, *rest, **kwargs, inplace=True)
-
-    with about(sample):
-        _compare_compiled(as_function(inplace, sample), sample.tensors())
 
 
 def test_no_graph_breaks_in_a_network():

@@ -1,25 +1,18 @@
 """Drop-in to the letter: for every bad call of the registry (``OpInfo.error_inputs``,
 ``ModuleInfo.bad_init``) torchlayers raises what torch raises, the same exception type with the
-same message, at the same step (construction or the first call)."""
+same message, at the same step (construction or the first call). The ops' bad calls run as the
+audit's ``errors`` check, in ``tests/test_audit_registry.py``; the modules' here."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from tests._helpers import op_params
 from torchlayers.testing import MODULES, OPS, audit
 from torchlayers.testing._errors import assert_same_error, raised
 
 _TWINNED_OPS = [op for op in OPS if (getattr(op.ref, "__module__", None) or "").split(".")[0] == "torch"]
 _TWINNED_MODULES = [info for info in MODULES if info.ref is not None]
-
-
-@pytest.mark.parametrize("op", op_params(_TWINNED_OPS))
-def test_op_raises_as_torch(op):
-    """Every error input, kernels on and off: the ``errors`` check of the audit harness."""
-    report = audit(op, checks=["errors"])
-    assert report["errors"].status == "pass", report
 
 
 def test_every_op_with_a_torch_twin_has_error_inputs():

@@ -1,8 +1,8 @@
 """The kernel table against the formulas it stands in for, generated from the op registry.
 
-For every registry op and sample: forward and first-order gradients with kernels on equal the
-same with kernels off (the formulas) at the dtype's tolerance; with kernels off no kernel of
-the table runs (formula mode is pure), forward, backward or double backward; with kernels on,
+For every registry op and sample (that kernels on and off give the same values and gradients is
+the audit's ``formula_vs_kernel`` check, in ``tests/test_audit_registry.py``): with kernels off
+no kernel of the table runs (formula mode is pure), forward, backward or double backward; with kernels on,
 a ``create_graph=True`` backward runs the formulas (so they are what gets differentiated), and a
 plain backward runs the kernels. Across the registry every kernel of the table, and every
 formula, runs at least once, so no entry goes unchecked. Then the switch itself.
@@ -27,11 +27,6 @@ from torchlayers.autograd import kernels
 from torchlayers.testing.ops import OPS
 
 TABLE_ATEN = {op for entry in kernels.KERNELS.values() for op in entry.aten}
-TOLERANCES = {
-    torch.float64: {"rtol": 1e-10, "atol": 1e-12},
-    torch.float32: {"rtol": 1.3e-6, "atol": 1e-5},
-    torch.bfloat16: {"rtol": 1.6e-2, "atol": 1e-2},
-}
 
 
 class _AtenLog(TorchDispatchMode):
@@ -123,28 +118,6 @@ def _traces(name: str):
                 _run(fn, sample)
                 _double_backward(fn, sample)
     return kernel_ops.ops & TABLE_ATEN, formula_ops.ops & TABLE_ATEN, kernel_calls.codes, formula_calls.codes
-
-
-@pytest.mark.parametrize("dtype", list(TOLERANCES), ids=str)
-@pytest.mark.parametrize("op", op_params())
-def test_kernel_equals_formula(op, dtype):
-    """Kernels on and off give the same values and gradients, at the dtype's tolerance."""
-    if not _traces(op.name)[0]:
-        pytest.skip(f"{op.name} runs no kernel of the table")
-    if dtype not in op.dtypes:
-        pytest.skip(f"{op.name} does not support {dtype}")
-    for sample in _samples(op, dtype):
-        for fn in _variants(op):
-            with about(sample, dtype, fn.__name__), torchlayers.use_kernels(True):
-                kernel_output, kernel_grads = _run(fn, sample)
-            with torchlayers.use_kernels(False):
-                formula_output, formula_grads = _run(fn, sample)
-            with about(sample, dtype, fn.__name__):
-                torch.testing.assert_close(kernel_output, formula_output, equal_nan=True, **TOLERANCES[dtype])
-                for k, f in zip(kernel_grads, formula_grads, strict=True):
-                    assert (k is None) == (f is None)
-                    if k is not None:
-                        torch.testing.assert_close(k, f, equal_nan=True, **TOLERANCES[dtype])
 
 
 @pytest.mark.parametrize("op", op_params())

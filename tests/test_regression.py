@@ -1,8 +1,9 @@
-"""Squared error, smooth L1 and binary cross entropy (``torchlayers/autograd/regression.py``)
-beyond the registry's generic checks (``tests/test_kernels.py`` compares each kernel with its formula and
-proves formula mode pure): with kernels on, torch.nn's bits, saved tensors and allocations; with
-kernels off, torch.nn's values at 0, 1, NaN and inf; third derivatives against torch's and the
-range checks in both modes. The tests here pick their mode themselves.
+"""Squared error, smooth L1 and binary cross entropy (``torchlayers/autograd/regression.py``) beyond the
+registry's generic checks (the audit's ``formula_vs_kernel`` compares each kernel with its
+formula, ``tests/test_kernels.py`` proves formula mode pure): with kernels on, torch.nn's bits,
+saved tensors and allocations; with kernels off, torch.nn's values at 0, 1, NaN and inf; third
+derivatives against torch's and the range checks in both modes. The tests here pick their mode
+themselves.
 """
 
 from __future__ import annotations

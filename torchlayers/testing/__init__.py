@@ -20,7 +20,7 @@ on them).
 """
 
 from torchlayers.autograd._function import compilable
-from torchlayers.testing._audit import CHECKS, LEGACY_TESTS, AuditError, Check, Report, audit
+from torchlayers.testing._audit import CHECKS, AuditError, Check, Report, audit
 from torchlayers.testing._calls import saved_tensor_bytes
 from torchlayers.testing._pytest import pytest_audit
 from torchlayers.testing.ops import MODULES, OPS
@@ -29,7 +29,6 @@ from torchlayers.testing.registry import FLOAT_DTYPES, ModuleInfo, OpInfo, Sampl
 __all__ = [
     "CHECKS",
     "FLOAT_DTYPES",
-    "LEGACY_TESTS",
     "MODULES",
     "OPS",
     "AuditError",

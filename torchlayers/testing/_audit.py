@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import torch
 from torch.autograd import Function
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import torchlayers
+from torchlayers.autograd import kernels
 from torchlayers.autograd._function import compilable
 from torchlayers.testing import _jacobian as J
 from torchlayers.testing._calls import (
@@ -28,7 +30,7 @@ from torchlayers.testing._calls import (
 from torchlayers.testing._errors import as_error_input, assert_same_error
 from torchlayers.testing.registry import FLOAT_DTYPES, SampleInput
 
-__all__ = ["CHECKS", "LEGACY_TESTS", "AuditError", "Check", "Report", "audit"]
+__all__ = ["CHECKS", "AuditError", "Check", "Report", "audit"]
 
 _DTYPE_NAMES = {dtype: str(dtype).removeprefix("torch.") for dtype in FLOAT_DTYPES}
 _HALF = (torch.float16, torch.bfloat16)
@@ -54,23 +56,6 @@ CHECKS = (
     "formula_vs_kernel",
     "errors",
 )
-
-#: The project's generic tests (``tests/test_*.py``) and the checks that do what each does; an
-#: ``OpInfo.skips`` entry may name either.
-LEGACY_TESTS = {
-    "test_gradcheck": ("gradcheck", "gradcheck_forward", "gradcheck_batched", "gradgradcheck"),
-    "test_gradcheck_inplace": ("inplace",),
-    "test_vmap": ("vmap",),
-    "test_jacrev": ("jacrev",),
-    "test_jacfwd": ("jacfwd",),
-    "test_compiled_matches_eager": ("compile",),
-    "test_compiled_inplace_matches_eager": ("inplace",),
-    "test_matches_reference": tuple(f"parity_{name}" for name in _DTYPE_NAMES.values()),
-    "test_special_values": ("special_values",),
-    "test_inplace_matches_torch_inplace": ("inplace",),
-    "test_autocast": ("autocast",),
-    "test_kernel_equals_formula": ("formula_vs_kernel",),
-}
 
 # assert_close's defaults, for values that passed through each dtype
 _TOLERANCE = {
@@ -452,7 +437,9 @@ def _gradcheck_each(t: _Target, label: str, options: dict, jacobian: Callable | 
 
 
 def check_gradcheck(t: _Target) -> str:
-    return _gradcheck_each(t, "analytic", _GRADCHECK, J.reverse_jacobian)
+    # an output's undefined gradient (autograd's None for an unused output) must count as zeros
+    options = {**_GRADCHECK, "check_undefined_grad": True}
+    return _gradcheck_each(t, "analytic", options, J.reverse_jacobian)
 
 
 def check_gradcheck_forward(t: _Target) -> str:
@@ -484,7 +471,6 @@ def check_gradgradcheck(t: _Target) -> str:
                 inputs,
                 check_fwd_over_rev=forward,
                 check_batched_grad=True,
-                check_undefined_grad=False,
                 fast_mode=True,
             )
         except Exception as error:
@@ -689,7 +675,7 @@ def check_autocast(t: _Target) -> str:
         raise _SkipCheck("no reference to compare with")
     device_type = torch.device(t.device).type
     low = torch.bfloat16 if device_type == "cpu" else torch.float16
-    seen = []
+    seen, worst = [], 0.0
     for input_dtype in (torch.float32, low):
         for index, sample in enumerate(t.samples(input_dtype)):
             where = f"autocast({_DTYPE_NAMES[low]}) on {_DTYPE_NAMES[input_dtype]} inputs (sample {index})"
@@ -728,9 +714,37 @@ def check_autocast(t: _Target) -> str:
                         f"under autocast: a {_DTYPE_NAMES[x.dtype]} input got a "
                         f"{_DTYPE_NAMES[g.dtype]} gradient (sample {index})"
                     )
+            expected_grads = grads(expected, tensors, _cotangents(expected))
+            _autocast_values(t, sample, (outputs, found), (expected, expected_grads), where)
+            worst = max(worst, _max_diff(outputs, expected), _max_grad_diff(found, expected_grads))
             seen.append(f"{_DTYPE_NAMES[input_dtype]} → {_DTYPE_NAMES[got[0]]}" if got else "")
     pairs = ", ".join(dict.fromkeys(s for s in seen if s))
-    return f"output dtypes as the reference's under autocast({_DTYPE_NAMES[low]}): {pairs}"
+    return (
+        f"output dtypes as the reference's under autocast({_DTYPE_NAMES[low]}): {pairs}; values and "
+        f"gradients too, max |Δ| {worst:.1e}"
+    )
+
+
+def _autocast_values(t: _Target, sample: SampleInput, ours: tuple, theirs: tuple, where: str) -> None:
+    """Values and gradients under autocast as the reference's, at the tolerance of the dtype the
+    output passed through; from half-precision inputs, where the reference may round in between
+    (torch's CUDA cross entropy returns float32 rounded to float16), as the float64 result."""
+    (outputs, found), (expected, expected_grads) = ours, theirs
+    through = outputs[0].dtype if outputs else torch.float32
+    try:
+        _assert_same_outputs(outputs, expected)
+        _assert_same_grads(found, expected_grads, **(_TOLERANCE[through] if through in _HALF else {}))
+    except AssertionError as error:
+        inputs_half = any(x.dtype in _HALF for x in sample.tensors())
+        if not inputs_half or "dtype" in str(error):
+            raise _CheckFailedError(f"under {where}: {_first_line(error)}", _message(error)) from error
+        try:
+            _rounded_from_float64(t.reference, sample, ours, theirs)
+        except AssertionError as wide_error:
+            raise _CheckFailedError(
+                f"under {where}: {_first_line(error)}; the float64 result disagrees too",
+                f"{_message(error)}\n{_message(wide_error)}",
+            ) from wide_error
 
 
 def _check_parity(t: _Target, dtype: torch.dtype) -> str:
@@ -816,11 +830,22 @@ def check_special_values(t: _Target) -> str:
     return f"nan, ±inf, ±0, ±1e4, ±88, ±700, ±1e-30, ±tiny: as the reference ({count} runs over dtypes)"
 
 
+def _signed_cotangents(outputs) -> tuple:
+    """Cotangents from -2 to 2, zero included: a wrong sign, or 0 · ∞ where the derivative is
+    infinite, shows in the gradient."""
+    return tuple(
+        torch.linspace(-2, 2, o.numel(), dtype=o.dtype, device=o.device).reshape(o.shape) for o in outputs
+    )
+
+
 def _compare_special(t: _Target, sample: SampleInput, x: torch.Tensor, dtype) -> None:
-    outputs, actual_grads = _run(t.call, sample)
-    expected, expected_grads = _run(t.reference, sample)
+    tensors = sample.tensors()
+    outputs = floating_outputs(as_function(t.call, sample)(*tensors))
+    expected = floating_outputs(as_function(t.reference, sample)(*tensors))
     if not outputs or not expected:
         raise _CheckFailedError("no floating output")
+    actual_grads = grads(outputs, tensors, _signed_cotangents(outputs))
+    expected_grads = grads(expected, tensors, _signed_cotangents(expected))
     out, ref = outputs[0], expected[0]
     if out.dtype != ref.dtype:
         raise _CheckFailedError(
@@ -828,7 +853,7 @@ def _compare_special(t: _Target, sample: SampleInput, x: torch.Tensor, dtype) ->
             f"({_DTYPE_NAMES[dtype]} input)"
         )
     grad, ref_grad = actual_grads[0], expected_grads[0]
-    cotangent = _cotangents(outputs)[0]
+    cotangent = _signed_cotangents(outputs)[0]
     for i in range(x.numel()):
         where = f"at x = {x[i].item()} ({_DTYPE_NAMES[dtype]})"
         if not _same_value(out[i], ref[i]):
@@ -918,19 +943,27 @@ def check_zero_dim(t: _Target) -> str:
 def check_inplace(t: _Target) -> str:
     if t.inplace_call is None:
         raise _SkipCheck("not in place (inplace=True for an op that modifies its first argument)")
-    samples = [s for s in t.samples(torch.float64) if s.args[0].numel() > 0]
-    if not samples:
-        raise _SkipCheck("no non-empty sample")
-    for index, sample in enumerate(samples):
-        leaf, *rest = sample.args
-        try:
-            _check_inplace_sample(t, leaf, rest, sample.kwargs)
-        except _CheckFailedError as failure:
-            raise _CheckFailedError(f"{failure.figure} (sample {index})", failure.details) from failure
-        except AssertionError as error:
-            raise _CheckFailedError(f"{_first_line(error)} (sample {index})", _message(error)) from error
+    runs = 0
+    for dtype in t.dtypes:
+        samples = [s for s in t.samples(dtype) if s.args[0].numel() > 0]
+        if not samples:
+            raise _SkipCheck("no non-empty sample")
+        for index, sample in enumerate(samples):
+            where = f"{_DTYPE_NAMES[dtype]}, sample {index}"
+            leaf, *rest = sample.args
+            try:
+                _check_inplace_sample(t, leaf, rest, sample.kwargs)
+                if dtype == torch.float64:
+                    _check_inplace_derivatives(t, leaf, rest, sample.kwargs)
+            except _CheckFailedError as failure:
+                raise _CheckFailedError(f"{failure.figure} ({where})", failure.details) from failure
+            except Exception as error:
+                raise _CheckFailedError(
+                    f"{_first_line(error)} ({where})", f"  {_label(sample, index)}\n{_message(error)}"
+                ) from error
+            runs += 1
     # compiled once, on the largest sample: one compile per check keeps audits fast
-    sample = _largest(samples)
+    sample = _largest([s for s in t.samples(torch.float64) if s.args[0].numel() > 0])
     leaf, *rest = sample.args
 
     def modified(x):
@@ -948,15 +981,16 @@ def check_inplace(t: _Target) -> str:
         ) from error
     against = "reference" if t.inplace_reference is not None else "out-of-place op"
     return (
-        f"{_count(len(samples), 'sample')}: returns its input modified, gradients through it as the "
-        f"{against}'s, gradcheck; compiled = eager (max |Δ| {max(out, grad):.1e})"
+        f"{_count(runs, 'run')} over dtypes: returns its input modified, values and gradients through it "
+        f"as the {against}'s; float64: gradcheck, gradgradcheck, jacrev/jacfwd; compiled = eager "
+        f"(max |Δ| {max(out, grad):.1e})"
     )
 
 
 def _check_inplace_sample(t: _Target, leaf, rest, kwargs) -> None:
     leaf = detached_copy(leaf, requires_grad=True)
     input = non_leaf_like(leaf)
-    version = input._version
+    version, pointer = input._version, input.data_ptr()
     output = t.inplace_call(input, *rest, **kwargs)
     if output is not input:
         raise _CheckFailedError(
@@ -964,11 +998,17 @@ def _check_inplace_sample(t: _Target, leaf, rest, kwargs) -> None:
         )
     if input._version == version:
         raise _CheckFailedError("the input's version counter did not change: nothing was written in place")
+    if input.data_ptr() != pointer:
+        raise _CheckFailedError("the input now points to new memory: the result was not written in place")
     # What in place means to the caller: the input tensor itself now holds the result, and
     # gradients flowing through it must include this op's derivative.
     twin = detached_copy(leaf, requires_grad=True)
     if t.inplace_reference is not None:
         expected = floating_outputs(t.inplace_reference(non_leaf_like(twin), *rest, **kwargs))
+        out_of_place = floating_outputs(t.call(leaf, *rest, **kwargs))[0]
+        torch.testing.assert_close(
+            input, out_of_place, equal_nan=True, msg=lambda m: f"in place differs from out of place: {m}"
+        )
     else:
         expected = floating_outputs(t.call(twin, *rest, **kwargs))
     torch.testing.assert_close(input, expected[0], equal_nan=True)
@@ -982,12 +1022,40 @@ def _check_inplace_sample(t: _Target, leaf, rest, kwargs) -> None:
             "ctx.mark_dirty(input) missing?",
             _message(error),
         ) from error
+
+
+def _check_inplace_derivatives(t: _Target, leaf, rest, kwargs) -> None:
+    """The in-place op on a non-leaf copy of its input, differentiated as the out-of-place ops
+    are: gradcheck (forward mode and batched where the Function has jvp and a vmap rule),
+    gradgradcheck, and the ``torch.func`` Jacobians against the reference's in place."""
+
+    def inplace(call):
+        return lambda x: call(non_leaf_like(x), *rest, **kwargs)
+
+    leaf = detached_copy(leaf, requires_grad=True)
+    forward = t.lacks("jvp") is None
+    batched_forward = forward and t.lacks("vmap") is None
     torch.autograd.gradcheck(
-        lambda x: t.inplace_call(non_leaf_like(x), *rest, **kwargs),
+        inplace(t.inplace_call),
         (leaf,),
-        check_undefined_grad=False,
-        fast_mode=True,
+        check_forward_ad=forward,
+        check_batched_grad=True,
+        check_batched_forward_grad=batched_forward,
     )
+    torch.autograd.gradgradcheck(
+        inplace(t.inplace_call), (leaf,), check_fwd_over_rev=forward, check_batched_grad=True
+    )
+    if t.lacks("vmap") is not None:
+        return
+    if t.inplace_reference is not None:
+        expected = torch.func.jacrev(inplace(t.inplace_reference))(leaf.detach())
+    else:
+        expected = torch.func.jacrev(lambda x: t.call(x, *rest, **kwargs))(leaf.detach())
+    for transform in (torch.func.jacrev, torch.func.jacfwd) if forward else (torch.func.jacrev,):
+        actual = transform(inplace(t.inplace_call))(leaf.detach())
+        torch.testing.assert_close(
+            actual, expected, msg=lambda m, name=transform.__name__: f"{name} in place: {m}"
+        )
 
 
 def check_saved_bytes(t: _Target) -> str:
@@ -1023,6 +1091,7 @@ def check_formula_vs_kernel(t: _Target) -> str:
     if t.inplace_call is not None:  # the in-place form, on a non-leaf copy
         variants.append(lambda input, *rest, **kwargs: t.inplace_call(input * 1, *rest, **kwargs))
     worst, count = 0.0, 0
+    table = _TableKernels()
     for dtype in _KERNEL_TOLERANCE:
         if dtype not in t.dtypes:
             continue
@@ -1030,7 +1099,7 @@ def check_formula_vs_kernel(t: _Target) -> str:
             if not all(x.numel() for x in sample.tensors()):
                 continue
             for variant in variants:
-                with torchlayers.use_kernels(True):
+                with torchlayers.use_kernels(True), table:
                     kernel_out, kernel_grads = _run(variant, sample)
                 with torchlayers.use_kernels(False):
                     formula_out, formula_grads = _run(variant, sample)
@@ -1047,6 +1116,8 @@ def check_formula_vs_kernel(t: _Target) -> str:
                     worst, _max_diff(kernel_out, formula_out), _max_grad_diff(kernel_grads, formula_grads)
                 )
                 count += 1
+    if not table.ran:
+        raise _SkipCheck("no kernel of the table stands in for a formula on these samples")
     return f"kernels on = off: max |Δ| {worst:.1e} ({_count(count, 'run')} over dtypes)"
 
 
@@ -1075,6 +1146,19 @@ def check_errors(t: _Target) -> str:
                 raise _CheckFailedError(f"{_label(entry.sample, index)}{where}: {error}") from error
     figure = f"{_count(len(entries), 'bad call')}: the reference's exception type and message"
     return figure + (" (kernels on and off)" if t.torchlayers_op else "")
+
+
+class _TableKernels(TorchDispatchMode):
+    """Notes whether an ATen kernel of torchlayers' kernel table ran while it was active."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ran = False
+        self.table = {op for entry in kernels.KERNELS.values() for op in entry.aten}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ran = self.ran or func in self.table
+        return func(*args, **(kwargs or {}))
 
 
 _CHECK_FUNCTIONS: dict[str, Callable[[_Target], str]] = {
@@ -1123,10 +1207,11 @@ def _resolve_checks(checks: Iterable[str] | None, skip) -> tuple[list[str], dict
         skip.items() if isinstance(skip, dict) else ((name, "skipped by the caller") for name in skip or ())
     )
     for name, reason in items:
-        for check in LEGACY_TESTS.get(name, (name,)):
-            if check not in CHECKS:
-                raise ValueError(f"audit(): cannot skip unknown check {name!r}")
-            skips[check] = reason
+        if name not in CHECKS:
+            raise ValueError(
+                f"audit(): cannot skip unknown check {name!r}; the checks are {', '.join(CHECKS)}"
+            )
+        skips[name] = reason
     return chosen, skips
 
 

@@ -408,8 +408,8 @@ LOSS_OPS: list[OpInfo] = [
         autocast_output="float32",
         function_args=_bce_args,
         # CPU autocast: float32 (checked in test_losses.py); CUDA autocast refuses BCE, in
-        # torch and here, so the generic autocast test has nothing to compare.
-        skips={"test_autocast": "torch refuses BCE under CUDA autocast; test_losses.py covers both devices"},
+        # torch and here, so the autocast check has nothing to compare.
+        skips={"autocast": "torch refuses BCE under CUDA autocast; test_losses.py covers both devices"},
     ),
     OpInfo(
         "multi_margin_loss",

@@ -535,8 +535,8 @@ OPS: list[OpInfo] = [
         supports_inplace=True,
         check_batched_forward_grad=False,
         skips={
-            "test_vmap": _RANDOM_UNDER_VMAP,
-            "test_jacfwd": _RANDOM_UNDER_VMAP,
+            "vmap": _RANDOM_UNDER_VMAP,
+            "jacfwd": _RANDOM_UNDER_VMAP,
         },
         function_args=_dropout_function_args,
     ),

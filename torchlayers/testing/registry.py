@@ -91,8 +91,7 @@ class OpInfo:
     # on CUDA, the input's elsewhere: mv, on CUDA's lower-precision list but not CPU's).
     autocast_output: str = "input"
     dtypes: tuple[torch.dtype, ...] = FLOAT_DTYPES
-    # Checks (or the project's generic test names, see ``testing.LEGACY_TESTS``) to skip, each
-    # with the reason.
+    # Checks of ``testing.CHECKS`` not to run for this op, each with the reason.
     skips: dict[str, str] = field(default_factory=dict)
     # (args, kwargs) of a sample -> positional arguments of ``function.apply``; None: the
     # functional's signature with defaults filled in (the core Functions' forward signatures).
