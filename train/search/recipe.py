@@ -8,7 +8,9 @@ validation and test accuracy without / with test-time flip averaging, and the fi
 
 Entry keys: hidden, act, dropout, input_dropout, ls (label smoothing), wd, lr, epochs, bs, pad,
 opt (sgd | adamw), seed, zca (ZCA epsilon), prewhiten (whiten before augmenting, as the data
-module's ``zca_epsilon`` does; otherwise the crop is whitened), mixup (Beta alpha).
+module's ``zca_epsilon`` does; otherwise the crop is whitened), mixup (Beta alpha), norm (``layer``:
+LayerNorm on each hidden layer's scores), backend (``torch``: the torch.nn twin, the same
+initialisation for the same seed).
 """
 
 import json
@@ -43,8 +45,11 @@ def run(cfg):
         cfg.get("act", "relu"),
         dropout=cfg.get("dropout", 0.0),
         input_dropout=cfg.get("input_dropout", 0.0),
+        norm=cfg.get("norm"),
+        backend=cfg.get("backend", "torchlayers"),
     ).to(dev)
-    crit = tnn.CrossEntropyLoss(label_smoothing=cfg.get("ls", 0.0))
+    loss = torch.nn.CrossEntropyLoss if cfg.get("backend") == "torch" else tnn.CrossEntropyLoss
+    crit = loss(label_smoothing=cfg.get("ls", 0.0))
     W = zca_whitening(splits["train"][0], mean, std, cfg["zca"]) if cfg.get("zca") else None
     epochs, bs = cfg["epochs"], cfg.get("bs", 256)
     train_images = splits["train"][0]
