@@ -157,6 +157,18 @@ def test_max_norm_renormalises_looked_up_rows_in_place_like_torch(norm_type, dty
     )
 
 
+def test_max_norm_takes_int32_indices_like_torch():
+    """embedding accepts int32 indices with max_norm too (the renormalisation once required int64)."""
+    torch.manual_seed(4)
+    ours = torch.randn(5, 3) * 3
+    theirs = ours.clone()
+    indices = torch.tensor([[4, 0, 4], [1, 2, 0]], dtype=torch.int32)
+    torch.testing.assert_close(
+        F.embedding(indices, ours, max_norm=1.0), TF.embedding(indices, theirs, max_norm=1.0)
+    )
+    torch.testing.assert_close(ours, theirs)
+
+
 def test_max_norm_module_matches_torch():
     torch.manual_seed(0)
     ours = tnn.Embedding(6, 3, max_norm=1.0)

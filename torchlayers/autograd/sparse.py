@@ -70,7 +70,7 @@ def embedding_renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_typ
     as torch's ``embedding_renorm_`` (its norm in the weight's dtype, its scale in double, rounded
     to the dtype arithmetic runs in). Rows looked up several times are written several times, with
     the same value."""
-    flat = indices.reshape(-1)
+    flat = indices.reshape(-1).long()  # index_copy_ takes int64 indices only (int32 ones are valid too)
     with torch.no_grad():
         rows = weight.index_select(0, flat)
         norms = torch.linalg.vector_norm(rows, norm_type, dim=1, keepdim=True)

@@ -71,12 +71,18 @@ from torchlayers.functional._checks import (
     adaptive_output_size,
     aten_dtype_name,
     broadcast_shape,
+    check_adaptive_avg_pool2d,
+    check_adaptive_max_pool2d,
+    check_bool,
     check_cast,
     check_class_range,
     check_class_target,
+    check_dropout,
+    check_dropout_input,
     check_dropout_probability,
     check_dtype_argument,
     check_embedding,
+    check_embedding_renorm,
     check_extremum_dim,
     check_float,
     check_floating_kernel,
@@ -84,6 +90,7 @@ from torchlayers.functional._checks import (
     check_int,
     check_layer_norm,
     check_mean_arguments,
+    check_mean_dtype,
     check_negation,
     check_no_weight_grad,
     check_number,
@@ -615,7 +622,7 @@ def layer_norm(
     See :class:`~torchlayers.nn.LayerNorm`."""
     check_tensor("layer_norm", input)
     normalized_shape = layer_norm_shape(normalized_shape)
-    check_layer_norm(input, normalized_shape, weight, bias)
+    check_layer_norm(input, normalized_shape, weight, bias, eps)
     input, weight, bias = autocast_inputs("layer_norm", input, weight, bias)
     return _apply_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
@@ -624,10 +631,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero each element with probability ``p`` and scale the rest by ``1/(1 - p)`` (the input
     itself when not ``training``, for ``p = 0`` and for an empty input, as torch).
     See :class:`~torchlayers.nn.Dropout`."""
-    check_tensor("dropout", input)
-    check_dropout_probability(p)
+    check_dropout_probability(p)  # torch checks p in Python before the input
+    check_dropout(input, p, training)
     if not training or p == 0 or input.numel() == 0:
         return input
+    if p < 1:  # p = 1 multiplies by zeros, drawing no mask
+        check_dropout_input(input)
     check_inplace(input, inplace)
     return _apply_dropout(input, dropout_mask(input, p), p, inplace)
 
@@ -801,10 +810,7 @@ def smooth_l1_loss(
     input, target = autocast_inputs("smooth_l1_loss", input, target)
     if not (input.is_floating_point() or target.is_floating_point()):
         if beta == 0 and reduction == "mean":  # torch's L1 loss then, whose integer mean fails
-            raise RuntimeError(
-                "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                f"complex dtype. Got: {aten_dtype_name(torch.promote_types(input.dtype, target.dtype))}"
-            )
+            check_mean_dtype(torch.promote_types(input.dtype, target.dtype))
         kernel = "smooth_l1_cpu" if input.device.type == "cpu" else "smooth_l1_cuda"
         raise not_implemented_for(kernel, torch.promote_types(input.dtype, target.dtype))
     return _apply_smooth_l1_loss(input, target, reduction, float(beta))
@@ -983,14 +989,26 @@ def embedding(
     rescaled to norm ``max_norm`` in place first, as torch's. ``sparse=True`` raises
     ``NotImplementedError``: the weight's gradient is always dense.
     """
-    check_tensor("embedding", input)
-    check_tensor("embedding", weight, "weight")
-    refuse_sparse_embedding("embedding()", sparse)
-    padding_idx = embedding_padding_idx(padding_idx, weight.size(0))
-    check_embedding(input, weight)
+    if padding_idx is None:
+        padding_idx = -1
+    elif padding_idx > 0 or padding_idx < 0:  # torch's first use of the weight: weight.size(0), then
+        check_tensor_method(weight, "size")
+        padding_idx = embedding_padding_idx(padding_idx, weight.size(0))
     if max_norm is not None:
+        check_tensor_method(input, "contiguous")
         input = input.contiguous()
+        check_tensor_method(weight, "detach")  # torch renormalises weight.detach()
+        check_float("embedding_renorm_", max_norm, "max_norm", 3)
+        check_float("embedding_renorm_", norm_type, "norm_type", 4)
+        check_embedding_renorm(weight, input)
         embedding_renorm_(weight, input, max_norm, norm_type)
+    check_tensor("embedding", weight, "weight", 1)
+    check_tensor("embedding", input, "indices", 2)
+    check_int("embedding", padding_idx, "padding_idx", 3)
+    check_bool("embedding", scale_grad_by_freq, "scale_grad_by_freq", 4)
+    check_bool("embedding", sparse, "sparse", 5)
+    refuse_sparse_embedding("embedding()", sparse)
+    check_embedding(input, weight)
     return _apply_embedding(input, weight, padding_idx, bool(scale_grad_by_freq))
 
 
@@ -1000,16 +1018,16 @@ def embedding(
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """The mean over each of ``output_size`` bins of the last two dimensions.
     See :class:`~torchlayers.nn.AdaptiveAvgPool2d`."""
-    check_tensor("adaptive_avg_pool2d", input)
-    output_size = adaptive_output_size("adaptive_avg_pool2d", input, output_size, range(-2, 0))
-    return _apply_adaptive_avg_pool2d(input, output_size)
+    output_size = adaptive_output_size("adaptive_avg_pool2d", input, output_size)
+    check_adaptive_avg_pool2d(input, output_size)
+    return _apply_adaptive_avg_pool2d(input, tuple(output_size))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """The maximum over each of ``output_size`` bins of the last two dimensions, and with
     ``return_indices`` the flat index of each maximum in its plane.
     See :class:`~torchlayers.nn.AdaptiveMaxPool2d`."""
-    check_tensor("adaptive_max_pool2d", input)
-    output_size = adaptive_output_size("adaptive_max_pool2d", input, output_size, range(1, input.dim()))
-    output, indices = _apply_adaptive_max_pool2d(input, output_size)
+    output_size = adaptive_output_size("adaptive_max_pool2d", input, output_size)
+    check_adaptive_max_pool2d(input, output_size)
+    output, indices = _apply_adaptive_max_pool2d(input, tuple(output_size))
     return (output, indices) if return_indices else output

@@ -106,6 +106,63 @@ def check_int(name: str, value, argument: str, position: int | None) -> None:
         raise _argument_error(name, argument, position, "int", value)
 
 
+def check_bool(name: str, value, argument: str, position: int) -> None:
+    """A ``bool`` argument of an ATen op: a Python bool only (0 and 1 refused, as torch's parser does)."""
+    if not isinstance(value, bool):
+        raise _argument_error(name, argument, position, "bool", value)
+
+
+def _type_name(value) -> str:
+    """The type's name as torch's parser prints it (CPython's ``tp_name``: numpy's types qualified)."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ in ("builtins", "torch") else f"{kind.__module__}.{kind.__name__}"
+
+
+def _is_list_index(value, first: bool) -> bool:
+    """What the parser unpacks as one int of an ``int[]``: the first element is checked strictly
+    (an int, a numpy integer or an integer tensor, not a bool), the others only by ``__index__``
+    (so ``True`` passes there as 1)."""
+    if isinstance(value, Tensor):
+        return value.numel() == 1 and not (
+            value.is_floating_point() or value.is_complex() or value.dtype == torch.bool
+        )
+    if isinstance(value, bool):
+        return not first
+    return isinstance(value, numbers.Integral)
+
+
+def check_int_list(name: str, value, argument: str, position: int, size: int | None = None) -> list[int]:
+    """An ``int[]`` argument (``int[size]`` with ``size``, where one int stands for all) as torch's
+    argument parser unpacks it, with its TypeErrors: for the first element, and for any other."""
+    if size is not None and _is_int(value):
+        return [int(value)] * size
+    prefix = f"{name}(): argument '{argument}'"
+    if not isinstance(value, (tuple, list)):  # torch.Size is a tuple
+        raise TypeError(f"{prefix} (position {position}) must be tuple of ints, not {_type_name(value)}")
+    for index, element in enumerate(value):
+        if _is_list_index(element, first=index == 0):
+            continue
+        if index == 0:
+            raise TypeError(
+                f"{prefix} (position {position}) must be tuple of ints, but found element of type "
+                f"{_type_name(element)} at pos 0"
+            )
+        raise TypeError(
+            f'{prefix} failed to unpack the object at pos {position} with error "type must be tuple of '
+            f'ints,but got {_type_name(element)}"'
+        )
+    return [int(element) for element in value]
+
+
+def check_mean_dtype(dtype: torch.dtype) -> None:
+    """``torch.mean``'s refusal of an integer or bool input (it cannot infer the result dtype)."""
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {aten_dtype_name(dtype)}"
+        )
+
+
 def check_float(name: str, value, argument: str, position: int) -> None:
     """A ``float`` argument of an ATen op: any real number (bool and int included)."""
     if not isinstance(value, numbers.Real):
@@ -375,14 +432,62 @@ def embedding_padding_idx(padding_idx: int | None, num_embeddings: int) -> int:
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
 
+# The dtypes with a legacy tensor type name ("torch.FloatTensor"); ATen names the others by device
+# and dtype ("CPUBoolType") in its argument checks.
+_LEGACY_TENSOR_TYPES = (
+    torch.uint8,
+    torch.int8,
+    torch.int16,
+    torch.int32,
+    torch.int64,
+    torch.float16,
+    torch.float32,
+    torch.float64,
+)
+
+
+def aten_tensor_type_name(tensor: Tensor) -> str:
+    if tensor.dtype in _LEGACY_TENSOR_TYPES:
+        return tensor.type()
+    return f"{tensor.device.type.upper()}{aten_dtype_name(tensor.dtype)}Type"
+
+
+def check_index_dtype(function: str, indices: Tensor, position: int) -> None:
+    """ATen's ``checkScalarTypes`` of an ``indices`` argument: long or int."""
+    if indices.dtype not in (torch.int64, torch.int32):
+        raise RuntimeError(
+            f"Expected tensor for argument #{position} 'indices' to have one of the following scalar types: "
+            f"Long, Int; but got {aten_tensor_type_name(indices)} instead (while checking arguments for "
+            f"{function})"
+        )
+
+
 def check_embedding(input: Tensor, weight: Tensor) -> None:
     """ATen's embedding checks: a 2-d weight, long or int indices."""
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
-    if input.dtype not in (torch.int64, torch.int32):
+    check_index_dtype("embedding", input, 1)
+
+
+def check_embedding_renorm(weight: Tensor, indices: Tensor) -> None:
+    """ATen's ``embedding_renorm_`` checks, in its order: a 2-d weight, long or int indices, and
+    (on the CPU, where it reads the sorted indices one row at a time) each index a row of the
+    weight, negative ones counted from the end (``weight[i]``), with the IndexError of the first
+    one that is not."""
+    if weight.dim() != 2:
         raise RuntimeError(
-            "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)"
+            f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional tensor for argument #1 "
+            "'self' (while checking arguments for embedding_renorm_)"
+        )
+    check_index_dtype("embedding_renorm_", indices, 2)
+    if indices.device.type != "cpu" or not can_inspect_values() or indices.numel() == 0:
+        return
+    rows = weight.shape[0]
+    outside = indices[(indices < -rows) | (indices >= rows)]
+    if outside.numel():
+        raise IndexError(
+            f"select(): index {outside.min().item()} out of range for tensor of size {list(weight.shape)} "
+            "at dimension 0"
         )
 
 
@@ -394,78 +499,104 @@ def refuse_sparse_embedding(name: str, sparse: bool) -> None:
         )
 
 
-def adaptive_output_size(name: str, input: Tensor, output_size, nonzero_dims: range) -> tuple[int, int]:
-    """``output_size`` (an int, or a pair whose ``None`` keeps that input size) as a pair of ints,
-    with torch's checks and exception types for the input and the sizes: ``nonzero_dims`` are
-    the input dimensions that may not be empty (the spatial ones for the average, every
-    non-batch one for the max, as ATen's kernels)."""
-    if isinstance(output_size, int):
-        sizes = [output_size, output_size]
-    else:  # torch.nn.modules.utils._list_with_default
+def adaptive_output_size(name: str, input: Tensor, output_size) -> list[int]:
+    """``output_size`` (an int, or a pair whose ``None`` keeps that input size) as the ints
+    torch.nn.functional passes to ATen (its ``_list_with_default``, then the argument parser),
+    with their exceptions; the sizes themselves are checked by each op's ATen checks."""
+    check_tensor_method(input, "size")  # torch's first use of the input: input.size()
+    if not isinstance(output_size, int):  # _list_with_default: an int (a bool too) goes to the parser
         if input.dim() <= len(output_size):
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-        sizes = [
-            v if v is not None else d
-            for v, d in zip(output_size, input.shape[-len(output_size) :], strict=False)
-        ]
-    for position, size in enumerate(sizes):
-        if isinstance(size, bool) or not isinstance(size, int):
-            raise TypeError(
-                f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found "
-                f"element of type {type(size).__name__} at pos {position}"
-            )
-    if len(sizes) != 2:
-        raise RuntimeError(f"{name}: output_size must be 2")
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    for dim in nonzero_dims:
+        defaults = input.shape[-len(output_size) :]
+        output_size = [v if v is not None else d for v, d in zip(output_size, defaults, strict=False)]
+    return check_int_list(name, output_size, "output_size", 2, size=2)
+
+
+def _check_nonempty(name: str, input: Tensor, dims) -> None:
+    for dim in dims:
         if input.shape[dim] == 0:
             raise RuntimeError(
                 f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
                 f"has sizes {list(input.shape)} with dimension {dim % input.dim()} being empty"
             )
-    if sizes[0] < 0 or sizes[1] < 0:
+
+
+def check_adaptive_avg_pool2d(input: Tensor, output_size: list[int]) -> None:
+    """ATen's ``adaptive_avg_pool2d`` checks in its order: two sizes, none negative, then for
+    a (1, 1) output those of the mean torch takes instead (an integer input; fewer than two
+    dimensions), else a 3-d or 4-d input, non-empty spatial dimensions, a floating dtype.
+
+    One difference: torch's (1, 1) output is ``input.mean((-1, -2), keepdim=True)``, which also
+    accepts a 2-d or 5-d and more input, empty planes (NaN) and complex inputs; ours refuses
+    those with the errors of any other output size."""
+    if len(output_size) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+    height, width = output_size
+    if height < 0 or width < 0:
         raise RuntimeError(
-            f"{name}: elements of output_size must be greater than or equal to 0 but received "
-            f"{{{sizes[0]}, {sizes[1]}}}"
+            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{height}, {width}}}"
         )
-    if not input.is_floating_point():
-        raise NotImplementedError(f"{name}(): expected a floating point input, got {input.dtype}")
-    return sizes[0], sizes[1]
+    if output_size == [1, 1]:
+        check_mean_dtype(input.dtype)
+        if input.dim() < 2:
+            rank = max(input.dim(), 1)
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -2)"
+            )
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    _check_nonempty("adaptive_avg_pool2d", input, (-2, -1))
+    check_floating_kernel(input, "adaptive_avg_pool2d", "adaptive_avg_pool2d_cuda")
+
+
+def check_adaptive_max_pool2d(input: Tensor, output_size: list[int]) -> None:
+    """ATen's ``adaptive_max_pool2d`` checks in its order (its meta function): a 3-d or 4-d input,
+    every non-batch dimension non-empty, two sizes, an output shape without negative sizes, then
+    the kernel's floating dtype."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    _check_nonempty("adaptive_max_pool2d", input, range(1, input.dim()))
+    if len(output_size) != 2:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    shape = [*input.shape[:-2], *output_size]
+    negative = [size for size in shape if size < 0]
+    if negative:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: {shape}")
+    check_floating_kernel(input, "adaptive_max_pool2d", "adaptive_max_pool2d_cuda")
 
 
 def layer_norm_shape(normalized_shape) -> tuple[int, ...]:
-    """``normalized_shape`` as a tuple of ints, refused as ``torch.layer_norm`` refuses it (an int
-    is refused too: ``LayerNorm`` turns one into a tuple, the functional does not)."""
-    if isinstance(normalized_shape, (tuple, list, torch.Size)):
-        for position, size in enumerate(normalized_shape):
-            if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-                raise TypeError(
-                    "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, but "
-                    f"found element of type {type(size).__name__} at pos {position}"
-                )
-        if not normalized_shape:
-            raise RuntimeError(
-                "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
-                "element, but got normalized_shape = []"
-            )
-        return tuple(int(size) for size in normalized_shape)
-    raise TypeError(
-        "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
-        f"{type(normalized_shape).__name__}"
-    )
+    """``normalized_shape`` as a tuple of ints, refused as ``torch.layer_norm``'s parser refuses it
+    (an int too: ``LayerNorm`` turns one into a tuple, the functional does not)."""
+    return tuple(check_int_list("layer_norm", normalized_shape, "normalized_shape", 2))
 
 
-def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, bias) -> None:
-    """torch's checks of ``layer_norm``'s shapes and dtypes, with its messages: the input ends in
-    ``normalized_shape``, the weight and bias have that shape, and they share the input's dtype
-    (or are float32 for a float16/bfloat16 input: ATen's mixed-dtype case, which we allow too)."""
+def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, bias, eps) -> None:
+    """torch's checks of ``layer_norm`` in its order, with its messages: the parser's (weight,
+    bias, eps), the CPU kernel's mixed-dtype check (parameters whose dtype is not the input's
+    must be float32, for a float16/bfloat16 input: ATen's mixed-dtype case, which we allow too),
+    the shapes (``normalized_shape`` not empty; weight and bias of that shape; the input ending
+    in it), the kernel's floating dtype, and each parameter of the input's dtype."""
+    for position, (name, parameter) in enumerate((("weight", weight), ("bias", bias)), start=3):
+        if parameter is not None:
+            check_tensor("layer_norm", parameter, name, position)
+    check_float("layer_norm", eps, "eps", 5)
+    parameters = [p for p in (weight, bias) if p is not None]
+    mixed = bool(parameters) and parameters[0].dtype != input.dtype
+    if mixed:
+        if any(p.dtype != torch.float32 for p in parameters):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if input.dtype not in (torch.float16, torch.bfloat16):
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
     listed = list(normalized_shape)
+    if not normalized_shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+            "element, but got normalized_shape = []"
+        )
     for name, parameter in (("weight", weight), ("bias", bias)):
-        if parameter is None:
-            continue
-        check_tensor("layer_norm", parameter, name)
-        if tuple(parameter.shape) != normalized_shape:
+        if parameter is not None and tuple(parameter.shape) != normalized_shape:
             raise RuntimeError(
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                 f"{list(parameter.shape)} and normalized_shape = {listed}"
@@ -476,20 +607,37 @@ def check_layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight, b
             f"Given normalized_shape={listed}, expected input with shape [*, {', '.join(map(str, listed))}], "
             f"but got input of size{list(input.shape)}"
         )
-    dtypes = {p.dtype for p in (weight, bias) if p is not None}
-    if dtypes and dtypes != {input.dtype}:
-        half = input.dtype in (torch.float16, torch.bfloat16)
-        if not (half and dtypes == {torch.float32}):
-            raise RuntimeError(
-                "mixed dtype (CPU): expect parameter to have scalar type of Float"
-                if half or input.dtype == torch.float32
-                else "mixed dtype (CPU): all inputs must share same datatype."
-            )
+    check_floating_kernel(input, "LayerNormKernelImpl")
+    if not mixed:
+        for parameter in parameters:
+            check_same_dtype(input, parameter)
 
 
-def check_dropout_probability(p) -> None:
-    if p < 0.0 or p > 1.0:
+def check_dropout_probability(p, low: float = 0.0, high: float = 1.0) -> None:
+    """torch's Python check of ``p`` (``torch.nn.Dropout`` compares with the ints 0 and 1, the
+    functional with 0.0 and 1.0: the TypeError of a bad ``p`` names which)."""
+    if p < low or p > high:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def check_dropout(input: Tensor, p: float, training: bool) -> None:
+    """ATen's ``dropout`` after torch's Python check: the parser's types, the range once more
+    (NaN passes the Python check and fails this one)."""
+    check_tensor("dropout", input)
+    check_float("dropout", p, "p", 2)
+    check_bool("dropout", training, "train", 3)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def check_dropout_input(input: Tensor) -> None:
+    """What ATen's CPU dropout raises as it draws the mask (``noise.bernoulli_(1 - p)``, no kernel
+    for complex) and scales it in the input's dtype (``noise.div_(1 - p)``, a float result an
+    integer tensor cannot hold)."""
+    if input.is_complex():
+        raise not_implemented_for("bernoulli_scalar_cpu_", input.dtype)
+    if not input.is_floating_point():  # the scaled mask is of the default dtype
+        check_cast(torch.get_default_dtype(), input.dtype)
 
 
 def broadcast_shape(*tensors: Tensor) -> torch.Size:

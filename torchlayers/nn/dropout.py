@@ -45,7 +45,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        check_dropout_probability(p)
+        check_dropout_probability(p, 0, 1)  # torch.nn compares with the ints (its TypeError names them)
         self.p = p
         self.inplace = inplace
 

@@ -458,6 +458,151 @@ def margin_ranking_errors(device):
     )
 
 
+def layer_norm_errors(device):
+    x = _t(device, 4, 5)
+    w = _t(device, 5)
+    long = torch.ones(4, 5, device=device, dtype=torch.int64)
+    return _errors(
+        (([1.0], (5,)), {}, TypeError),
+        ((x, 5), {}, TypeError),
+        ((x, (5.0,)), {}, TypeError),
+        ((x, (True,)), {}, TypeError),
+        ((x, (5, 5.0)), {}, TypeError),
+        ((x, (5,), [1.0] * 5), {}, TypeError),
+        ((x, (5,), None, [0.0] * 5), {}, TypeError),
+        ((x, (5,), _t(device, 4), [0.0] * 5), {}, TypeError),
+        ((x, (5,)), {"eps": "1e-5"}, TypeError),
+        ((x, (5,)), {"eps": 1j}, TypeError),
+        ((x, ()), {}, RuntimeError),
+        ((x, (), [1.0]), {}, TypeError),
+        ((x, (4,)), {}, RuntimeError),
+        ((x, (4, 5, 6)), {}, RuntimeError),
+        ((x, (5,), _t(device, 4)), {}, RuntimeError),
+        ((x, (5,), w, _t(device, 5, 1)), {}, RuntimeError),
+        ((x, (5,), w.double()), {}, RuntimeError),
+        ((x.double(), (5,), w), {}, RuntimeError),
+        ((x.half(), (4,), w.double()), {}, RuntimeError),
+        ((x, (5,), w, w.double()), {}, RuntimeError),
+        ((x.half(), (5,), w.half(), w), {}, RuntimeError),
+        ((long, (5,)), {}, NotImplementedError),
+        ((long, (5,), w), {}, RuntimeError),
+        ((long, (5,), w.long(), w), {}, NotImplementedError),
+        ((long[:0].bool(), (5,)), {}, NotImplementedError),
+        ((x.to(torch.complex64), (5,)), {}, NotImplementedError),
+    )
+
+
+def dropout_errors(device):
+    x = _t(device, 4, 5)
+    long = torch.ones(4, 5, device=device, dtype=torch.int64)
+    return _errors(
+        (([1.0],), {}, TypeError),
+        (([1.0], 2.0), {}, ValueError),
+        ((x, -0.1), {}, ValueError),
+        ((x, 1.5), {}, ValueError),
+        ((x, float("nan")), {}, RuntimeError),
+        ((x, float("nan"), False), {}, RuntimeError),
+        ((x, "0.5"), {}, TypeError),
+        ((x, None), {}, TypeError),
+        ((x, 1j), {}, TypeError),
+        ((x, 0.5, "yes"), {}, TypeError),
+        ((x, 0.5, 1), {}, TypeError),
+        ((long, 0.5), {}, RuntimeError),
+        ((long.bool(), 0.5), {}, RuntimeError),
+        ((long.int(), 0.5, True, True), {}, RuntimeError),
+        ((x.to(torch.complex64), 0.5), {}, NotImplementedError),
+        ((_inplace_leaf(device), 0.5, True, True), {}, RuntimeError),
+        ((_inplace_leaf(device), 1.0, True, True), {}, RuntimeError),
+    )
+
+
+def embedding_errors(device):
+    """Bad calls of embedding, sparse=True excepted (torchlayers refuses it on purpose)."""
+    weight = _t(device, 5, 3)
+    indices = _long(device, 0, 2, 4)
+    table = [[1.0] * 3] * 5
+    return _errors(
+        (([0, 1], weight), {}, TypeError),
+        ((indices, table), {}, TypeError),
+        ((indices, table), {"padding_idx": 0}, TypeError),
+        ((indices, table), {"padding_idx": 1}, AttributeError),
+        (([0, 1], weight), {"max_norm": 1.0}, AttributeError),
+        ((indices, table), {"max_norm": 1.0}, AttributeError),
+        ((indices, weight), {"padding_idx": 5}, AssertionError),
+        ((indices, weight), {"padding_idx": -6}, AssertionError),
+        ((indices, weight), {"padding_idx": "1"}, TypeError),
+        ((indices, weight), {"padding_idx": 1.5}, TypeError),
+        ((indices, weight), {"padding_idx": True}, TypeError),
+        ((indices, weight), {"scale_grad_by_freq": "yes"}, TypeError),
+        ((indices, weight), {"scale_grad_by_freq": 1}, TypeError),
+        ((indices, weight), {"sparse": "no"}, TypeError),
+        ((indices, weight), {"max_norm": "1"}, TypeError),
+        ((indices, weight), {"max_norm": 1j}, TypeError),
+        ((indices, weight), {"max_norm": 1.0, "norm_type": "2"}, TypeError),
+        ((indices, _t(device, 5)), {}, RuntimeError),
+        ((indices, _t(device, 5, 3, 2)), {}, RuntimeError),
+        ((indices, _t(device, 5)), {"max_norm": 1.0}, RuntimeError),
+        ((indices.float(), weight), {}, RuntimeError),
+        ((indices.short(), weight), {}, RuntimeError),
+        ((indices.bool(), weight), {}, RuntimeError),
+        ((indices.float(), weight), {"max_norm": 1.0}, RuntimeError),
+        ((_long(device, 0, 5), weight), {}, IndexError),
+        ((_long(device, 0, -1), weight), {}, IndexError),
+        ((_long(device, 0, 5), weight), {"max_norm": 1.0}, IndexError),
+        ((_long(device, 7, -9, 5), weight), {"max_norm": 1.0}, IndexError),
+        ((_long(device, 0, -1), weight), {"max_norm": 1.0}, IndexError),
+        ((indices, _t(device, 0, 3)), {}, RuntimeError),
+    )
+
+
+def adaptive_pool_errors(device):
+    """Bad calls of adaptive_avg_pool2d and adaptive_max_pool2d (the two check sizes and
+    shapes in different orders, with different messages)."""
+    x = _t(device, 1, 2, 5, 4)
+    return _errors(
+        (([1.0], 2), {}, AttributeError),
+        ((x, 2.0), {}, TypeError),
+        ((x, None), {}, TypeError),
+        ((x, True), {}, TypeError),
+        ((x, "2"), {}, TypeError),
+        ((x, (2.0, 2)), {}, TypeError),
+        ((x, (2, "2")), {}, TypeError),
+        ((x, (2, 2, 2)), {}, RuntimeError),
+        ((x, (2,)), {}, RuntimeError),
+        ((x, (-1, 2)), {}, RuntimeError),
+        ((x, -2), {}, RuntimeError),
+        ((x, (None, -1)), {}, RuntimeError),
+        ((_t(device, 5, 4), (2, 2)), {}, ValueError),
+        ((_t(device, 5, 4), 2), {}, RuntimeError),
+        ((_t(device, 1, 1, 2, 5, 4), 2), {}, RuntimeError),
+        ((_t(device, 1, 1, 2, 5, 4), -1), {}, RuntimeError),
+        ((_t(device, 1, 2, 0, 4), 2), {}, RuntimeError),
+        ((_t(device, 1, 2, 0, 4), -1), {}, RuntimeError),
+        ((_t(device, 2, 0, 4), 2), {}, RuntimeError),
+        ((x.long(), 2), {}, NotImplementedError),
+        ((x.bool(), (2, 3)), {}, NotImplementedError),
+        ((x.to(torch.complex64), 2), {}, NotImplementedError),
+        ((x.long(), -1), {}, RuntimeError),
+    )
+
+
+def adaptive_avg_pool_errors(device):
+    """Also the (1, 1) output, which torch computes as the mean over the last two dimensions."""
+    x = _t(device, 1, 2, 5, 4)
+    return adaptive_pool_errors(device) + _errors(
+        ((x.long(), 1), {}, RuntimeError),
+        ((x.bool(), (1, 1)), {}, RuntimeError),
+        ((_t(device, 4), 1), {}, IndexError),
+    )
+
+
+def adaptive_max_pool_errors(device):
+    return adaptive_pool_errors(device) + _errors(
+        ((_t(device, 1, 0, 5, 4), 2), {}, RuntimeError),
+        ((_t(device, 1, 0, 5, 4), (2, 2, 2)), {}, RuntimeError),
+    )
+
+
 #: OpInfo name -> maker of its error inputs.
 ERROR_INPUTS = {
     "add": binary_errors,
@@ -494,6 +639,11 @@ ERROR_INPUTS = {
     "smooth_l1_loss": smooth_l1_errors,
     "soft_margin_loss": soft_margin_errors,
     "margin_ranking_loss": margin_ranking_errors,
+    "layer_norm": layer_norm_errors,
+    "dropout": dropout_errors,
+    "embedding": embedding_errors,
+    "adaptive_avg_pool2d": adaptive_avg_pool_errors,
+    "adaptive_max_pool2d": adaptive_max_pool_errors,
 }
 
 _WEIGHT_LIST = {"weight": [1.0] * 5}
@@ -528,6 +678,47 @@ BAD_INIT = {
     "SmoothL1Loss": ({"reduction": "avg"}, {"beta": -1.0}, {"beta": "1"}, {"reduction": None}),
     "SoftMarginLoss": ({"reduction": "avg"}, {"reduction": None}),
     "MarginRankingLoss": ({"reduction": "avg"}, {"margin": "1"}, {"margin": None}),
+    "LayerNorm": (
+        {"normalized_shape": 4},
+        {"normalized_shape": [3, 4]},
+        {"normalized_shape": "3"},
+        {"normalized_shape": 3.0},
+        {"normalized_shape": -1},
+        {"normalized_shape": ()},
+        {"normalized_shape": 3, "eps": "1e-5"},
+        {"normalized_shape": (3.0,), "elementwise_affine": False},
+        {"normalized_shape": 3, "dtype": torch.float64},
+    ),
+    "Dropout": ({"p": 1.5}, {"p": -0.1}, {"p": "0.5"}, {"p": None}, {"p": float("nan")}),
+    "Embedding": (
+        {"num_embeddings": 5, "embedding_dim": 3, "padding_idx": 5},
+        {"num_embeddings": 5, "embedding_dim": 3, "padding_idx": -6},
+        {"num_embeddings": 5, "embedding_dim": 3, "padding_idx": "1"},
+        {"num_embeddings": 5, "embedding_dim": 3, "padding_idx": 1.5},
+        {"num_embeddings": -1, "embedding_dim": 3},
+        {"num_embeddings": 2.5, "embedding_dim": 3},
+        {"num_embeddings": 5, "embedding_dim": 3, "_weight": torch.ones(4, 3)},
+        {"num_embeddings": 4, "embedding_dim": 3},
+        {"num_embeddings": 4, "embedding_dim": 3, "max_norm": 1.0},
+        {"num_embeddings": 5, "embedding_dim": 3, "max_norm": "1"},
+        {"num_embeddings": 5, "embedding_dim": 3, "scale_grad_by_freq": "yes"},
+    ),
+    "AdaptiveAvgPool2d": (
+        {"output_size": -1},
+        {"output_size": (2, 2, 2)},
+        {"output_size": 2.0},
+        {"output_size": (2.0, 2)},
+        {"output_size": (2, "2")},
+        {"output_size": True},
+    ),
+    "AdaptiveMaxPool2d": (
+        {"output_size": -1},
+        {"output_size": (-1, 2)},
+        {"output_size": (2, 2, 2)},
+        {"output_size": 2.0},
+        {"output_size": (2, "2")},
+        {"output_size": True},
+    ),
     "MultiMarginLoss": (
         {"p": 3},
         {"weight": torch.ones(5, 1)},

@@ -360,7 +360,7 @@ def adaptive_pool_samples(device, dtype, requires_grad):
 
 def _adaptive_pool_function_args(args, kwargs):
     input, output_size = args
-    return (input, adaptive_output_size("adaptive_pool", input, output_size, range(0)))
+    return (input, tuple(adaptive_output_size("adaptive_pool", input, output_size)))
 
 
 def _mul_constant_ref(input, constant_scalar, inplace=False):
