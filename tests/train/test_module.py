@@ -60,7 +60,8 @@ def test_the_option_lists_cover_every_option():
 
     model = {a.split("=")[0].removeprefix("--model.") for a in NON_DEFAULT_MODEL}
     data = {a.split("=")[0].removeprefix("--data.") for a in NON_DEFAULT_DATA} | {"root"}
-    assert model | {"backend", "compile"} == set(inspect.signature(Classifier).parameters)
+    # norm has its own test: it refuses the maxout layer the list above trains
+    assert model | {"backend", "compile", "norm"} == set(inspect.signature(Classifier).parameters)
     assert data == set(inspect.signature(CIFAR10DataModule).parameters)
 
 
@@ -82,6 +83,29 @@ def test_every_option_at_a_non_default_value_trains_and_evaluates(fake_image_fol
     assert torch.isfinite(fit.trainer.callback_metrics["train/loss_epoch"])
     assert "train/l2" in fit.trainer.callback_metrics and fit.model.hparams.backend == backend
     tested = main(["test", *common, "--run_name=all", "--ckpt_path=last"])
+    assert 0 <= float(tested.trainer.callback_metrics["test/acc"]) <= 1
+
+
+@pytest.mark.parametrize("backend", ["torchlayers", "torch"])
+def test_layer_norm_trains_and_evaluates(fake_image_folder, tmp_path, backend):
+    common = [
+        f"--data.root={fake_image_folder}",
+        "--data.dataset=imagefolder",
+        "--data.download=false",
+        "--data.val_size=0.2",
+        "--data.batch_size=8",
+        f"--trainer.default_root_dir={tmp_path / 'runs'}",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.enable_model_summary=false",
+        f"--model.backend={backend}",
+        "--model.hidden_sizes=[16, 8]",
+        "--model.norm=layer",
+    ]
+    fit = main(["fit", *common, "--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--run_name=ln"])
+    assert torch.isfinite(fit.trainer.callback_metrics["train/loss_epoch"])
+    layer_norms = [m for m in fit.model.net if type(m).__name__ == "LayerNorm"]
+    assert [m.normalized_shape for m in layer_norms] == [(16,), (8,)]
+    tested = main(["test", *common, "--run_name=ln", "--ckpt_path=last"])
     assert 0 <= float(tested.trainer.callback_metrics["test/acc"]) <= 1
 
 

@@ -1034,7 +1034,7 @@ def _check_inplace_derivatives(t: _Target, leaf, rest, kwargs) -> None:
 
     leaf = detached_copy(leaf, requires_grad=True)
     forward = t.lacks("jvp") is None
-    batched_forward = forward and t.lacks("vmap") is None
+    batched_forward = forward and t.lacks("vmap") is None and t.batched_forward_grad
     torch.autograd.gradcheck(
         inplace(t.inplace_call),
         (leaf,),
