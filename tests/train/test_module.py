@@ -124,9 +124,9 @@ def test_kernels_false_trains_with_the_formulas_only(fake_cifar10, tmp_path):
         "--trainer.callbacks+=tests.train._helpers.RecordKernels",
         "--run_name=formulas",
     ]
-    assert torchlayers.kernels_enabled()
-    main([*args, "--model.kernels=false"])
-    assert RecordKernels.seen == [False, False] and torchlayers.kernels_enabled()  # restored after
+    with torchlayers.use_kernels(True):  # the default mode, whatever TORCHLAYERS_KERNELS says
+        main([*args, "--model.kernels=false"])
+        assert RecordKernels.seen == [False, False] and torchlayers.kernels_enabled()  # restored after
     summary = (tmp_path / "runs" / "formulas" / "version_0" / "summary.json").read_text()
     assert '"kernels": false' in summary
     RecordKernels.seen = []

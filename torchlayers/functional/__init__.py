@@ -456,23 +456,24 @@ def mlp(input: Tensor, *parameters: Tensor | None, activations, nodes: str = "ne
         )
     if nodes not in ("network", "layer"):
         raise ValueError(f"mlp(): nodes must be 'network' or 'layer', got {nodes!r}")
-    input, *parameters = autocast_inputs("mlp", input, *parameters)
     if nodes == "network":
+        input, *parameters = autocast_inputs("mlp", input, *parameters)
         return _apply_mlp(input, activations, *parameters)[0]
     # the first linear, then per hidden layer its activation with the next linear (see
-    # activation_linear: cut there, each node frees its activation as the per-op graph does)
+    # activation_linear: cut there, each node frees its activation as the per-op graph does);
+    # each layer's tensors cast for autocast where it runs, as the per-op graph casts them
     plan = layer_plan(activations)
     weight, bias, slope, name, argument, _, _ = plan[0]
-    output = _apply_linear(input, parameters[weight], parameters[bias])
+    output = _apply_linear(*autocast_inputs("mlp", input, parameters[weight], parameters[bias]))
     for next_weight, next_bias, next_slope, next_name, next_argument, _, _ in plan[1:]:
-        output = _apply_activation_linear(
+        layer = autocast_inputs(
+            "mlp",
             output,
             parameters[next_weight],
             parameters[next_bias],
             None if slope is None else parameters[slope],
-            name,
-            argument,
-        )[0]
+        )
+        output = _apply_activation_linear(*layer, name, argument)[0]
         slope, name, argument = next_slope, next_name, next_argument
     return output
 
