@@ -86,12 +86,18 @@ def bind_positionally(cls: type[Function]) -> type[Function]:
     return cls
 
 
-def without_jvp(cls: type[Function]) -> type[Function]:
-    """The same Function without its ``jvp``: what Dynamo can trace. (What ``cls`` inherits
-    from Function subclasses between it and ``Function`` is copied too.)"""
+def _class_body(cls: type[Function], excluded: tuple[str, ...]) -> dict:
+    """The attributes ``cls`` defines or inherits from the Function subclasses between it and
+    ``Function`` (a subclass's own first), less ``excluded``: the body of a twin class."""
     body = {}
     for klass in reversed(cls.__mro__[: cls.__mro__.index(Function)]):
-        body.update((key, value) for key, value in vars(klass).items() if key not in _NOT_COPIED)
+        body.update((key, value) for key, value in vars(klass).items() if key not in excluded)
+    return body
+
+
+def without_jvp(cls: type[Function]) -> type[Function]:
+    """The same Function without its ``jvp``: what Dynamo can trace."""
+    body = _class_body(cls, _NOT_COPIED)
     body["__qualname__"] = f"{cls.__qualname__}ForCompile"
     return type(f"{cls.__name__}ForCompile", (Function,), body)
 
@@ -109,7 +115,7 @@ def with_ctx_forward(cls: type[Function]) -> type[Function]:
         setup_context(ctx, args, output)
         return output
 
-    body = {key: value for key, value in vars(cls).items() if key not in _REPLACED_BY_CTX_FORWARD}
+    body = _class_body(cls, _REPLACED_BY_CTX_FORWARD)
     body["forward"] = staticmethod(forward_and_setup_context)
     return type(cls.__name__, (Function,), body)
 

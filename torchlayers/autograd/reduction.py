@@ -91,29 +91,14 @@ class MaxFunction(Function):
         return extremum_tangent(input_tangent, indices, ctx.dim, ctx.keepdim), None
 
 
-class MinFunction(Function):
+class MinFunction(MaxFunction):
     """The minimum along ``dim`` and its index (the first on ties, as :func:`torch.min`).
-    Caches the indices."""
-
-    generate_vmap_rule = True
+    Caches the indices; the derivative is the maximum's (:func:`extremum_grad`)."""
 
     @staticmethod
     def forward(input, dim, keepdim):
         values, indices = torch.min(input, dim, keepdim)
         return values, indices
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        _setup_extremum(ctx, inputs, output)
-
-    @staticmethod
-    def backward(ctx, grad_output, _grad_indices):
-        return _extremum_backward(ctx, grad_output)
-
-    @staticmethod
-    def jvp(ctx, input_tangent, _dim, _keepdim):
-        (indices,) = ctx.saved_tensors
-        return extremum_tangent(input_tangent, indices, ctx.dim, ctx.keepdim), None
 
 
 # --- max and min of the whole tensor ----------------------------------------------------------
@@ -166,34 +151,13 @@ class MaxAllFunction(Function):
         return evenly_distributed_tangent(input_tangent, input, output)
 
 
-class MinAllFunction(Function):
+class MinAllFunction(MaxAllFunction):
     """The minimum of all elements (Lua Torch's ``torch.min(x)``, TH's ``minall``). Caches the
-    input and the output."""
-
-    generate_vmap_rule = True
+    input and the output; the derivative is the maximum's (:func:`evenly_distributed_grad`)."""
 
     @staticmethod
     def forward(input):
         return torch.min(input)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        (input,) = inputs
-        ctx.save_for_backward(input, output)
-        ctx.save_for_forward(input, output)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, output = ctx.saved_tensors
-        grad_input = None
-        if ctx.needs_input_grad[0]:
-            grad_input = evenly_distributed_grad(grad_output, input, output)
-        return grad_input
-
-    @staticmethod
-    def jvp(ctx, input_tangent):
-        input, output = ctx.saved_tensors
-        return evenly_distributed_tangent(input_tangent, input, output)
 
 
 # --- mean -------------------------------------------------------------------------------------
