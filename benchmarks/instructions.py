@@ -31,7 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The candidates of benchmarks.mlp counted, by their names there.
-LIBRARIES = ("torchlayers", "torchlayers, per-op (fused=False)", "minimal Python Functions", "torch.nn")
+LIBRARIES = (
+    "torchlayers",
+    "torchlayers, per-op (fused=False)",
+    'torchlayers, one node (fused="network")',
+    "minimal Python Functions",
+    "torch.nn",
+)
 WARMUP_STEPS = 20
 RESULTS_DIR = Path(__file__).parent / "results" / "instructions"
 
@@ -108,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         "ratios": {name: count / reference for name, count in per_step.items()},
     }
     for name, count in per_step.items():
-        print(f"{name:>26}: {count / 1e6:6.3f} M instructions per step ({count / reference:.3f} × torch.nn)")
+        print(f"{name:>40}: {count / 1e6:6.3f} M instructions per step ({count / reference:.3f} × torch.nn)")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
