@@ -2,8 +2,9 @@
 
 The timed host-bound record (:mod:`benchmarks.mlp`) moves by several percent between runs on a
 shared machine; the number of instructions a step executes does not. This counts them for the
-same step built from ``torchlayers.nn``, from :mod:`benchmarks.floor` (one minimal Python
-Function per op) and from ``torch.nn``, each in its own process under callgrind:
+same step built from ``torchlayers.nn`` (the default per-layer nodes, per-op and one node), from
+:mod:`benchmarks.floor` (one minimal Python Function per op) and from ``torch.nn``, each in its
+own process under callgrind:
 warm-up steps, a marker call, the counted steps, a marker call; callgrind dumps its counters
 at each marker (``--dump-before=os_getppid``), so the last dump holds the counted steps alone.
 
