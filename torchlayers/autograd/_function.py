@@ -88,7 +88,8 @@ def bind_positionally(cls: type[Function]) -> type[Function]:
 
 def _class_body(cls: type[Function], excluded: tuple[str, ...]) -> dict:
     """The attributes ``cls`` defines or inherits from the Function subclasses between it and
-    ``Function`` (a subclass's own first), less ``excluded``: the body of a twin class."""
+    ``Function`` (where both define one, the subclass's), less ``excluded``: the body of a twin
+    class."""
     body = {}
     for klass in reversed(cls.__mro__[: cls.__mro__.index(Function)]):
         body.update((key, value) for key, value in vars(klass).items() if key not in excluded)

@@ -49,23 +49,6 @@ def extremum_tangent(tangent: Tensor, indices: Tensor, dim: int, keepdim: bool) 
     return tangent.gather(dim, indices.unsqueeze(dim)).squeeze(dim)
 
 
-def _setup_extremum(ctx, inputs, output) -> None:
-    input, dim, keepdim = inputs
-    indices = output[1]
-    ctx.dim, ctx.keepdim, ctx.input_shape = _normalised_dim(dim, input.dim()), keepdim, input.shape
-    ctx.mark_non_differentiable(indices)
-    ctx.set_materialize_grads(False)  # no zeros the size of the output when only indices are used
-    ctx.save_for_backward(indices)
-    ctx.save_for_forward(indices)
-
-
-def _extremum_backward(ctx, grad_output):
-    if grad_output is None or not ctx.needs_input_grad[0]:  # only the indices were used
-        return None, None, None
-    (indices,) = ctx.saved_tensors
-    return extremum_grad(grad_output, indices, ctx.dim, ctx.keepdim, ctx.input_shape), None, None
-
-
 class MaxFunction(Function):
     """The maximum along ``dim`` and its index (the first on ties, as :func:`torch.max`).
     Caches the indices."""
@@ -79,11 +62,20 @@ class MaxFunction(Function):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        _setup_extremum(ctx, inputs, output)
+        input, dim, keepdim = inputs
+        indices = output[1]
+        ctx.dim, ctx.keepdim, ctx.input_shape = _normalised_dim(dim, input.dim()), keepdim, input.shape
+        ctx.mark_non_differentiable(indices)
+        ctx.set_materialize_grads(False)  # no zeros the size of the output when only indices are used
+        ctx.save_for_backward(indices)
+        ctx.save_for_forward(indices)
 
     @staticmethod
     def backward(ctx, grad_output, _grad_indices):
-        return _extremum_backward(ctx, grad_output)
+        if grad_output is None or not ctx.needs_input_grad[0]:  # only the indices were used
+            return None, None, None
+        (indices,) = ctx.saved_tensors
+        return extremum_grad(grad_output, indices, ctx.dim, ctx.keepdim, ctx.input_shape), None, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _dim, _keepdim):

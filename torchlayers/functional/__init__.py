@@ -992,7 +992,8 @@ def embedding(
     """
     if padding_idx is None:
         padding_idx = -1
-    elif padding_idx > 0 or padding_idx < 0:  # torch's first use of the weight: weight.size(0), then
+    elif padding_idx > 0 or padding_idx < 0:  # torch's comparisons, in its order (a non-number fails
+        # here as there); only a nonzero index reads weight.size(0), torch's first use of the weight
         check_tensor_method(weight, "size")
         padding_idx = embedding_padding_idx(padding_idx, weight.size(0))
     if max_norm is not None:
