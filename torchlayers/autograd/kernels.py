@@ -18,7 +18,11 @@ come from the formula itself. The kernels compute float16/bfloat16 in float32, a
 do (``opmath``), so both round once. ``tests`` prove each kernel equal to its formula, and that
 no table kernel runs with kernels off.
 
-This is the only module of the package that calls ``torch.ops.aten``.
+A kernel is called through its Python binding where ATen has one (``torch._log_softmax``,
+``torch._C._nn.elu``): the binding parses its arguments in C++, where an ``OpOverload`` call is
+a Python frame more, about 2 µs a call on a small tensor, which a host-bound step pays per
+layer. The kernels without a binding (most backward kernels) are called as ``torch.ops.aten``
+overloads; this is the only module of the package that calls ``torch.ops.aten``.
 """
 
 from __future__ import annotations
@@ -89,7 +93,7 @@ class Kernel:
 
     formula: str
     run: Callable
-    aten: tuple  # the fused ATen overloads it calls: none of them may run with kernels off
+    aten: tuple  # the fused ATen overloads it runs (by binding or overload): none may run with kernels off
     applies: Callable[..., bool] | None = None
 
 
@@ -184,12 +188,12 @@ def _relu_grad(grad_output, output):
 
 @_kernel("leaky_relu_forward", _aten.leaky_relu.default)
 def _leaky_relu_forward(input, negative_slope):
-    return _aten.leaky_relu.default(input, negative_slope)
+    return torch._C._nn.leaky_relu(input, negative_slope)
 
 
 @_kernel("leaky_relu_forward_", _aten.leaky_relu_.default)
 def _leaky_relu_forward_(input, negative_slope):
-    return _aten.leaky_relu_.default(input, negative_slope)
+    return torch._C._nn.leaky_relu_(input, negative_slope)
 
 
 @_kernel("leaky_relu_grad", _aten.leaky_relu_backward.default)
@@ -199,12 +203,12 @@ def _leaky_relu_grad(grad_output, saved, negative_slope, saved_is_result):
 
 @_kernel("elu_forward", _aten.elu.default)
 def _elu_forward(input, alpha):
-    return _aten.elu.default(input, alpha)
+    return torch._C._nn.elu(input, alpha)
 
 
 @_kernel("elu_forward_", _aten.elu_.default)
 def _elu_forward_(input, alpha):
-    return _aten.elu_.default(input, alpha)
+    return torch._C._nn.elu_(input, alpha)
 
 
 @_kernel("elu_grad", _aten.elu_backward.default)
@@ -214,7 +218,7 @@ def _elu_grad(grad_output, saved, alpha, saved_is_result):
 
 @_kernel("prelu_forward", _aten._prelu_kernel.default)
 def _prelu_forward(input, weight):
-    return _aten._prelu_kernel.default(input, weight)
+    return torch._prelu_kernel(input, weight)
 
 
 @_kernel("prelu_grad", _aten._prelu_kernel_backward.default)
@@ -235,7 +239,7 @@ def _log_sigmoid_grad(grad_output, input, buffer):
 
 @_kernel("softplus_forward", _aten.softplus.default)
 def _softplus_forward(input, beta, threshold):
-    return _aten.softplus.default(input, beta, threshold)
+    return torch._C._nn.softplus(input, beta, threshold)
 
 
 @_kernel("softplus_grad", _aten.softplus_backward.default)
@@ -245,7 +249,7 @@ def _softplus_grad(grad_output, input, beta, threshold):
 
 @_kernel("softshrink_forward", _aten.softshrink.default)
 def _softshrink_forward(input, lambd):
-    return _aten.softshrink.default(input, lambd)
+    return torch._C._nn.softshrink(input, lambd)
 
 
 @_kernel("softshrink_grad", _aten.softshrink_backward.default)
@@ -267,7 +271,7 @@ def _mse_kernel_covers(input, target, weight) -> bool:
     applies=lambda input, target, weight, reduction: _mse_kernel_covers(input, target, weight),
 )
 def _mse_loss_forward(input, target, weight, reduction):
-    return _aten.mse_loss.default(input, target, REDUCTION_ENUM[reduction])
+    return torch._C._nn.mse_loss(input, target, REDUCTION_ENUM[reduction])
 
 
 @_kernel(
@@ -296,7 +300,7 @@ def _broadcast_pair(input, target):
     applies=lambda input, target, reduction, beta: _smooth_l1_kernel_covers(input, target, beta),
 )
 def _smooth_l1_loss_forward(input, target, reduction, beta):
-    return _aten.smooth_l1_loss.default(*_broadcast_pair(input, target), REDUCTION_ENUM[reduction], beta)
+    return torch._C._nn.smooth_l1_loss(*_broadcast_pair(input, target), REDUCTION_ENUM[reduction], beta)
 
 
 @_kernel(
@@ -321,7 +325,7 @@ def _bce_kernel_covers(input, target, weight) -> bool:
     applies=lambda input, target, weight, reduction: _bce_kernel_covers(input, target, weight),
 )
 def _binary_cross_entropy_forward(input, target, weight, reduction):
-    return _aten.binary_cross_entropy.default(input, target, weight, REDUCTION_ENUM[reduction])
+    return torch._C._nn.binary_cross_entropy(input, target, weight, REDUCTION_ENUM[reduction])
 
 
 @_kernel(
@@ -337,7 +341,7 @@ def _binary_cross_entropy_grad(grad_output, input, target, weight, reduction):
 @_kernel("binary_cross_entropy_target_grad", _aten.logit.default)
 def _binary_cross_entropy_target_grad(grad_output, input, weight, reduction):
     # torch.nn's own target gradient, op for op: -logit(x) g w (÷ N for 'mean')
-    grad = _aten.logit.default(input).neg_() * grad_output
+    grad = torch.logit(input).neg_() * grad_output
     if weight is not None:
         grad = grad * weight
     return grad.div_(input.numel()) if reduction == "mean" else grad
@@ -359,7 +363,7 @@ def _margin_kernel_covers(input) -> bool:
     applies=lambda input, target, p, margin, weight, reduction: _margin_kernel_covers(input),
 )
 def _multi_margin_loss_forward(input, target, p, margin, weight, reduction):
-    return _aten.multi_margin_loss.default(input, target, p, margin, weight, REDUCTION_ENUM[reduction])
+    return torch._C._nn.multi_margin_loss(input, target, p, margin, weight, REDUCTION_ENUM[reduction])
 
 
 @_kernel(
@@ -374,7 +378,7 @@ def _multi_margin_loss_grad(grad_output, input, target, p, margin, weight, reduc
 
 @_kernel("soft_margin_loss_forward", _aten.soft_margin_loss.default)
 def _soft_margin_loss_forward(input, target, reduction):
-    return _aten.soft_margin_loss.default(input, target, REDUCTION_ENUM[reduction])
+    return torch._C._nn.soft_margin_loss(input, target, REDUCTION_ENUM[reduction])
 
 
 @_kernel("soft_margin_loss_grad", _aten.soft_margin_loss_backward.default)
@@ -387,22 +391,22 @@ def _soft_margin_loss_grad(grad_output, input, target, reduction):
 
 @_kernel("softmax_forward", _aten._softmax.default)
 def _softmax_forward(input, dim):
-    return _aten._softmax.default(input, dim, False)
+    return torch._softmax(input, dim, False)
 
 
 @_kernel("log_softmax_forward", _aten._log_softmax.default)
 def _log_softmax_forward(input, dim):
-    return _aten._log_softmax.default(input, dim, False)
+    return torch._log_softmax(input, dim, False)
 
 
 @_kernel("softmax_grad", _aten._softmax_backward_data.default)
 def _softmax_grad(grad_output, output, dim):
-    return _aten._softmax_backward_data.default(grad_output, output, dim, output.dtype)
+    return torch._softmax_backward_data(grad_output, output, dim, output.dtype)
 
 
 @_kernel("log_softmax_grad", _aten._log_softmax_backward_data.default)
 def _log_softmax_grad(grad_output, output, dim):
-    return _aten._log_softmax_backward_data.default(grad_output, output, dim, output.dtype)
+    return torch._log_softmax_backward_data(grad_output, output, dim, output.dtype)
 
 
 # --- NLL (and so cross entropy) --------------------------------------------------------------
@@ -475,7 +479,7 @@ def _cross_entropy_grad(
 
 @_kernel("embedding_forward", _aten.embedding.default)
 def _embedding_forward(weight, indices):
-    return _aten.embedding.default(weight, indices)
+    return torch.embedding(weight, indices)
 
 
 @_kernel("embedding_grad", _aten.embedding_dense_backward.default)
@@ -492,7 +496,7 @@ def _embedding_grad(grad_output, indices, num_weights, padding_idx, scale_grad_b
 
 @_kernel("adaptive_avg_pool2d_forward", _aten._adaptive_avg_pool2d.default)
 def _adaptive_avg_pool2d_forward(input, output_size):
-    return _aten._adaptive_avg_pool2d.default(input, output_size)
+    return torch._adaptive_avg_pool2d(input, output_size)
 
 
 @_kernel("adaptive_avg_pool2d_grad", _aten._adaptive_avg_pool2d_backward.default)
@@ -502,7 +506,7 @@ def _adaptive_avg_pool2d_grad(grad_output, input):
 
 @_kernel("adaptive_max_pool2d_forward", _aten.adaptive_max_pool2d.default)
 def _adaptive_max_pool2d_forward(input, output_size):
-    return _aten.adaptive_max_pool2d.default(input, output_size)
+    return torch._C._nn.adaptive_max_pool2d(input, output_size)
 
 
 @_kernel("adaptive_max_pool2d_grad", _aten.adaptive_max_pool2d_backward.default)
@@ -521,7 +525,7 @@ def _wide(tensor):
 @_kernel("layer_norm_forward", _aten.native_layer_norm.default)
 def _layer_norm_forward(input, normalized_shape, weight, bias, eps):
     # half in float32: ATen's would round μ and r to the input's dtype
-    output, mean, rstd = _aten.native_layer_norm.default(
+    output, mean, rstd = torch.native_layer_norm(
         _wide(input), normalized_shape, _wide(weight), _wide(bias), eps
     )
     return output.to(input.dtype), mean, rstd

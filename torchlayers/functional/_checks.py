@@ -101,8 +101,10 @@ def check_scalar(name: str, value, argument: str, position: int, converted_to: s
 
 
 def check_int(name: str, value, argument: str, position: int | None) -> None:
-    """An ``int`` argument of an ATen op (bool refused, as torch's parser does)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """An ``int`` argument of an ATen op (bool refused, as torch's parser does). A plain
+    ``int`` is accepted before the ``numbers.Integral`` test, an ABC check several times slower,
+    which would otherwise run on every call."""
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
         raise _argument_error(name, argument, position, "int", value)
 
 
@@ -164,8 +166,9 @@ def check_mean_dtype(dtype: torch.dtype) -> None:
 
 
 def check_float(name: str, value, argument: str, position: int) -> None:
-    """A ``float`` argument of an ATen op: any real number (bool and int included)."""
-    if not isinstance(value, numbers.Real):
+    """A ``float`` argument of an ATen op: any real number (bool and int included; a plain
+    ``float`` passes before the slower ``numbers.Real`` ABC test)."""
+    if type(value) is not float and not isinstance(value, numbers.Real):
         raise _argument_error(name, argument, position, "float", value)
 
 
