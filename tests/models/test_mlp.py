@@ -379,6 +379,46 @@ def test_a_replaced_layer_is_computed_as_it_is_now():
     torch.testing.assert_close(model(x), model[2](torch.nn.functional.softsign(model[0](x))))
 
 
+def test_a_replaced_parameter_is_used_as_it_is_now():
+    model = MLP(IN, [8], OUT, "relu").double()
+    x = torch.randn(5, IN, dtype=torch.float64)
+    model[2].weight = torch.nn.Parameter(torch.zeros_like(model[2].weight))
+    model[2].bias = None
+    assert model(x).grad_fn.name() == "ActivationLinearFunctionBackward"
+    torch.testing.assert_close(model(x), torch.zeros(5, OUT, dtype=torch.float64), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("fused", [True, "network"])
+@pytest.mark.parametrize(
+    "register",
+    [
+        lambda layer, hook: layer.register_forward_hook(lambda module, args, output: hook()),
+        lambda layer, hook: layer.register_forward_pre_hook(lambda module, args: hook()),
+        lambda layer, hook: layer.register_full_backward_hook(lambda module, gi, go: hook()),
+        lambda layer, hook: layer.register_full_backward_pre_hook(lambda module, go: hook()),
+        lambda layer, hook: torch.nn.modules.module.register_module_forward_hook(
+            lambda module, args, output: hook() if module is layer else None
+        ),
+    ],
+    ids=["forward", "forward_pre", "backward", "backward_pre", "global_forward"],
+)
+def test_a_layer_with_a_hook_runs_layer_by_layer_so_the_hook_runs(register, fused):
+    """A fused node never calls the layers' modules: a hooked layer makes the network run module
+    by module, so every hook fires as in torch.nn's network; removing it fuses again."""
+    model = MLP(IN, HIDDEN, OUT, "relu", fused=fused)
+    x = torch.randn(4, IN, requires_grad=True)
+    calls = []
+    handle = register(model[2], lambda: calls.append(1))
+    try:
+        output = model(x)
+        output.sum().backward()
+        assert calls
+        assert not {"MLPFunctionBackward", "ActivationLinearFunctionBackward"} & _graph_nodes(output)
+    finally:
+        handle.remove()
+    assert {"MLPFunctionBackward", "ActivationLinearFunctionBackward"} & _graph_nodes(model(x))
+
+
 def test_fused_leaves_state_dict_repr_and_slicing_unchanged():
     fused, per_op = _fused_and_per_op(activation=["leaky_relu", "prelu"])
     assert repr(fused) == repr(per_op)

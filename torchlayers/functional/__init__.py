@@ -384,7 +384,13 @@ _MLP_ACTIVATIONS_SEEN: dict[tuple, tuple] = {}
 
 
 def _mlp_activations(activations) -> tuple:
-    """``mlp``'s activations as ``(name, argument)`` pairs, checked (once per spelling)."""
+    """``mlp``'s activations as ``(name, argument)`` pairs, checked (once per spelling). A tuple
+    seen before (the MLP builder passes the same tuple of pairs every call) is looked up as it
+    is; other spellings (lists) first become one."""
+    try:
+        return _MLP_ACTIVATIONS_SEEN[activations]
+    except (KeyError, TypeError):  # not seen, or unhashable (a list)
+        pass
     key = tuple(entry if isinstance(entry, str) else tuple(entry) for entry in activations)
     pairs = _MLP_ACTIVATIONS_SEEN.get(key)
     if pairs is None:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor
+from torch.nn.modules import module as _module
 
 import torchlayers.functional as F
 import torchlayers.nn as tnn
@@ -58,26 +59,47 @@ _FUSED_ACTIVATIONS = {
 def _fused_arguments(layers) -> tuple[list, tuple] | None:
     """``functional.mlp``'s parameters and activations for ``layers``, read afresh on every call
     (a layer or parameter may have been replaced); ``None`` unless the layers alternate
-    ``Linear``, activation, ..., ``Linear`` with activations ``functional.mlp`` computes."""
+    ``Linear``, activation, ..., ``Linear`` with activations ``functional.mlp`` computes, and
+    no layer has a hook (a fused node never calls the layers, so their hooks would not run).
+
+    Parameters are read from each layer's ``_parameters``, which is where ``layer.weight``
+    finds them on these exact types (``nn.Module`` never keeps a parameter in the instance
+    dict; a parametrization changes the type): ``nn.Module.__getattr__`` is a Python call,
+    about a microsecond each, six per step of a three-layer MLP."""
+    if _any_global_module_hook():
+        return None
     parameters, activations = [], []
     expect_linear = True
     for layer in layers:
+        hooked = layer._forward_hooks or layer._forward_pre_hooks
+        if hooked or layer._backward_hooks or layer._backward_pre_hooks:
+            return None
         kind = type(layer)
+        owned = layer._parameters
         if expect_linear:
-            if kind is not tnn.Linear:
+            if kind is not tnn.Linear or "weight" not in owned or "bias" not in owned:
                 return None
-            parameters += (layer.weight, layer.bias)
+            parameters += (owned["weight"], owned["bias"])  # bias=False registers None
         else:
             spec = _FUSED_ACTIVATIONS.get(kind)
             if spec is None:
                 return None
             activations.append(spec(layer))
             if kind is tnn.PReLU:
-                parameters.append(layer.weight)
+                if "weight" not in owned:
+                    return None
+                parameters.append(owned["weight"])
         expect_linear = not expect_linear
     if expect_linear:  # empty, or ends with an activation
         return None
     return parameters, tuple(activations)
+
+
+def _any_global_module_hook() -> bool:
+    """Whether a hook is registered for every module (``register_module_forward_hook`` and the
+    other ``torch.nn.modules.module`` hooks): it would run for each layer's call."""
+    forward = _module._global_forward_hooks or _module._global_forward_pre_hooks
+    return bool(forward or _module._global_backward_hooks or _module._global_backward_pre_hooks)
 
 
 class MLP(torch.nn.Sequential):
@@ -111,10 +133,10 @@ class MLP(torch.nn.Sequential):
             memory (it frees the hidden activations only after its whole backward). Either
             applies when every layer is a ``Linear`` or an activation those nodes compute
             (sigmoid, tanh, ReLU, leaky ReLU, ELU, PReLU); a network with dropout, a norm or
-            maxout runs layer by layer. ``False`` runs each layer's module: one node per
-            operation, as the graph viewer and the lecture show it, and the layers' hooks run.
-            The layers, parameters, ``state_dict`` and ``repr`` are the same either way. Only
-            for ``backend="torchlayers"``. Default: ``True``
+            maxout, or with a hook on any layer (or on every module), runs layer by layer, so
+            the hooks run. ``False`` runs each layer's module: one node per operation, as the
+            graph viewer and the lecture show it. The layers, parameters, ``state_dict`` and
+            ``repr`` are the same either way. Only for ``backend="torchlayers"``. Default: ``True``
         backend: ``"torchlayers"`` (our operations) or ``"torch"`` (the native twin: the same
             layers from ``torch.nn``; maxout as ``torch.nn.Linear`` + ``max``). Default: ``"torchlayers"``
 
