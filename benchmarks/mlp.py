@@ -8,7 +8,9 @@ derivative its plain-op formula, no ATen kernel standing in) and layer by layer 
 fused=False)``, one node per operation) and as one node (``MLP(..., fused="network")``), beside
 the default MLP in kernel mode in the same run; at host-bound sizes also through
 :mod:`benchmarks.floor`'s MLP, one minimal Python Function per operation: the least a per-op
-design can cost.
+design can cost, and with ``torch.nn``'s cross-entropy loss in place of ours (the default
+nodes and the one node), which splits the step's excess between the model's nodes and the
+loss's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from torchlayers.models import MLP
 FLOOR = floor.NAME
 PER_OP = "torchlayers, per-op (fused=False)"
 NETWORK = 'torchlayers, one node (fused="network")'
+WITH_TORCH_LOSS = "torchlayers MLP, torch.nn loss"
+NETWORK_WITH_TORCH_LOSS = 'torchlayers MLP one node (fused="network"), torch.nn loss'
 
 
 def _mlp(sizes: tuple[int, ...], **kwargs) -> MLP:
@@ -45,6 +49,8 @@ CANDIDATES: dict[str, tuple[Callable[[tuple[int, ...]], tuple[nn.Module, nn.Modu
     FORMULAS: (lambda sizes: (_mlp(sizes), tnn.CrossEntropyLoss()), False),
     PER_OP: (lambda sizes: (_mlp(sizes, fused=False), tnn.CrossEntropyLoss()), True),
     NETWORK: (lambda sizes: (_mlp(sizes, fused="network"), tnn.CrossEntropyLoss()), True),
+    WITH_TORCH_LOSS: (lambda sizes: (_mlp(sizes), nn.CrossEntropyLoss()), True),
+    NETWORK_WITH_TORCH_LOSS: (lambda sizes: (_mlp(sizes, fused="network"), nn.CrossEntropyLoss()), True),
     FLOOR: (lambda sizes: (floor.mlp(sizes), floor.CrossEntropyLoss()), True),
     "torch.nn": (lambda sizes: (_mlp(sizes, backend="torch"), nn.CrossEntropyLoss()), True),
 }
@@ -221,7 +227,11 @@ def run(config: Config, log: Callable[[str], None] = print) -> dict:
     records.append(
         {
             **benchmark_step(
-                host_bound(config), torch.float32, False, log, (PER_OP, NETWORK, FLOOR, FORMULAS)
+                host_bound(config),
+                torch.float32,
+                False,
+                log,
+                (PER_OP, NETWORK, WITH_TORCH_LOSS, NETWORK_WITH_TORCH_LOSS, FLOOR, FORMULAS),
             ),
             "regime": "host-bound",
         }

@@ -43,6 +43,8 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
         "torchlayers",
         "torchlayers, per-op (fused=False)",
         'torchlayers, one node (fused="network")',
+        "torchlayers MLP, torch.nn loss",
+        'torchlayers MLP one node (fused="network"), torch.nn loss',
         "minimal Python Functions",
         ops.FORMULAS,
         "torch.nn",
@@ -60,6 +62,7 @@ def test_quick_run_records_every_module_and_renders(tmp_path):
     assert "host-bound sizes (64-32-32-10, batch 8)" in markdown
     assert "MLP train step, eager, float32: peak memory (the profiler's record of allocations)" in markdown
     assert "one minimal Python Function per op:" in markdown
+    assert "the default with torch.nn's loss:" in markdown
 
 
 def test_saved_tensor_bytes_counts_each_storage_once():

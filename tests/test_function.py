@@ -8,7 +8,7 @@ import inspect
 import pytest
 import torch
 import torch.nn.functional as TF
-from torch.autograd.function import _is_setup_context_defined
+from torch.autograd.function import FunctionCtx, _is_setup_context_defined
 
 from torchlayers.autograd import LeakyReLUFunction, ReLUFunction, SigmoidFunction
 from torchlayers.autograd._function import bind_positionally, dispatcher
@@ -67,3 +67,27 @@ def test_ctx_forward_twin_forward_ad_and_double_backward():
     x = torch.randn(5, dtype=torch.float64, requires_grad=True)
     torch.autograd.gradcheck(apply, (x,), check_forward_ad=True)
     torch.autograd.gradgradcheck(apply, (x,))
+
+
+def test_ctx_forward_twin_keeps_tensors_for_jvp_only_inside_a_dual_level(monkeypatch):
+    """Outside forward-mode AD no input has a tangent, so the twin skips torch's
+    ``save_for_forward``; inside a dual level it saves, and jvp reads what it saved."""
+    calls = []
+    save_for_forward = FunctionCtx.save_for_forward
+
+    def counted(ctx, *tensors):
+        calls.append(len(tensors))
+        save_for_forward(ctx, *tensors)
+
+    monkeypatch.setattr(FunctionCtx, "save_for_forward", counted)
+    apply = dispatcher(SigmoidFunction)
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    apply(x)
+    assert calls == []
+    tangent = torch.randn(5, dtype=torch.float64)
+    with torch.autograd.forward_ad.dual_level():
+        output = apply(torch.autograd.forward_ad.make_dual(x, tangent))
+        dual = torch.autograd.forward_ad.unpack_dual(output)
+    assert calls == [1]
+    sigmoid = torch.sigmoid(x.detach())
+    torch.testing.assert_close(dual.tangent, sigmoid * (1 - sigmoid) * tangent)  # dσ = σ(1 - σ) dx

@@ -18,7 +18,9 @@ Every operation is written once, as a ``torch.autograd.Function`` with ``forward
   eager twin whose ``forward(ctx, *args)`` runs the class's own ``forward`` and then its
   ``setup_context``: the same code in the same order, with the same ``backward`` and ``jvp``
   (forward-mode AD works with either style). It is used whenever no ``torch.func`` transform is
-  active.
+  active. Its ``ctx.save_for_forward`` keeps the tensors only while a forward-AD level is
+  active: ``jvp`` runs only for inputs with tangents, which exist only inside a dual level, and
+  torch's ``save_for_forward`` costs about as much as a small op's kernel on every call.
 * Half-precision inputs are computed in float32 ("opmath", as ATen's kernels do) and rounded
   once at the end, so results match ``torch.nn`` at the dtype's own tolerance.
 """
@@ -30,6 +32,8 @@ from collections.abc import Callable
 
 import torch
 from torch.autograd import Function
+from torch.autograd import forward_ad as _forward_ad
+from torch.autograd.function import FunctionCtx
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 _NOT_COPIED = ("jvp", "__dict__", "__weakref__")
@@ -118,7 +122,16 @@ def with_ctx_forward(cls: type[Function]) -> type[Function]:
 
     body = _class_body(cls, _REPLACED_BY_CTX_FORWARD)
     body["forward"] = staticmethod(forward_and_setup_context)
-    return type(cls.__name__, (Function,), body)
+    twin = type(cls.__name__, (Function,), body)
+    twin._backward_cls.save_for_forward = _save_for_forward_under_forward_ad  # the ctx's class
+    return twin
+
+
+def _save_for_forward_under_forward_ad(ctx, *tensors) -> None:
+    """``FunctionCtx.save_for_forward`` inside a forward-AD level; outside one no input has a
+    tangent, so ``jvp`` will not run and there is nothing to keep for it."""
+    if _forward_ad._current_level >= 0:
+        FunctionCtx.save_for_forward(ctx, *tensors)
 
 
 def dispatcher(cls: type[Function]) -> Callable:
