@@ -164,7 +164,8 @@ def kernel_runs_in_forward(formula: Callable, *args) -> bool:
     entry = KERNELS[formula.__name__]
     if not (_enabled and (entry.applies is None or entry.applies(*args))):
         return False
-    return torch.compiler.is_compiling() or not (_forward_ad._current_level >= 0 or _transforms_active())
+    # the eager case first: torch.compiler.is_compiling() is a Python call, dearer than both tests
+    return not (_forward_ad._current_level >= 0 or _transforms_active()) or torch.compiler.is_compiling()
 
 
 # --- the table -------------------------------------------------------------------------------
